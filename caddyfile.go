@@ -1,0 +1,146 @@
+package biohook
+
+import (
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/caddyconfig"
+	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
+	"github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"github.com/dustin/go-humanize"
+)
+
+func init() {
+	httpcaddyfile.RegisterHandlerDirective("biohook", parseCaddyfile)
+	// Before every directive that answers or dispatches a request (invoke,
+	// handle, route, respond, reverse_proxy, ...), so that a biohook line
+	// beside them always runs first and no global `order` is needed.
+	httpcaddyfile.RegisterDirectiveOrder("biohook", httpcaddyfile.Before, "invoke")
+}
+
+func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error) {
+	m := new(Handler)
+	err := m.UnmarshalCaddyfile(h.Dispenser)
+	return m, err
+}
+
+// UnmarshalCaddyfile sets up the handler from Caddyfile tokens. Syntax:
+//
+//	biohook <vendor> {
+//		max_size <size>     # default 1MiB (the vendor's own where larger)
+//		normalize on|off    # default on
+//		<vendor options>    # secret, app_id, public_url, ... as the vendor reads them
+//	}
+//
+// The options the handler does not know are handed, in order, to the
+// vendor module's own Caddyfile parser.
+func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
+	d.Next() // the directive name
+	if !d.NextArg() {
+		return d.Errf("biohook needs a vendor name, e.g. `biohook faceio { ... }`")
+	}
+	segment := d.NextSegment() // the vendor name, any arguments, and the block
+	vendorName := segment[0].Text
+	vendorTokens, err := h.unmarshalCommon(caddyfile.NewDispenser(segment))
+	if err != nil {
+		return err
+	}
+	return h.unmarshalVendor(d, vendorName, vendorTokens)
+}
+
+// unmarshalCommon reads the options every vendor shares and returns the
+// vendor's own tokens: the name line, then its options inside the block's
+// braces, exactly as written.
+func (h *Handler) unmarshalCommon(d *caddyfile.Dispenser) ([]caddyfile.Token, error) {
+	d.Next() // the vendor name
+	head := []caddyfile.Token{d.Token()}
+	for d.NextArg() {
+		head = append(head, d.Token())
+	}
+	var options []caddyfile.Token
+	var open caddyfile.Token
+	opened := false
+	for d.NextBlock(0) {
+		if !opened {
+			d.Prev()
+			open = d.Token()
+			d.Next()
+			opened = true
+		}
+		switch d.Val() {
+		case "max_size":
+			if err := h.unmarshalMaxSize(d); err != nil {
+				return nil, err
+			}
+		case "normalize":
+			if err := h.unmarshalNormalize(d); err != nil {
+				return nil, err
+			}
+		default:
+			options = append(options, d.NextSegment()...)
+		}
+	}
+	if !opened {
+		return head, nil
+	}
+	// The block's loop ends on its closing brace: the vendor's block closes
+	// where the user's did.
+	tokens := append(head, open)
+	tokens = append(tokens, options...)
+	return append(tokens, d.Token()), nil
+}
+
+func (h *Handler) unmarshalMaxSize(d *caddyfile.Dispenser) error {
+	if !d.NextArg() {
+		return d.ArgErr()
+	}
+	size, err := humanize.ParseBytes(d.Val())
+	if err != nil {
+		return d.Errf("bad max_size %q: %v", d.Val(), err)
+	}
+	if d.NextArg() {
+		return d.ArgErr()
+	}
+	h.MaxSize = int64(size)
+	return nil
+}
+
+func (h *Handler) unmarshalNormalize(d *caddyfile.Dispenser) error {
+	if !d.NextArg() {
+		return d.ArgErr()
+	}
+	var on bool
+	switch d.Val() {
+	case "on":
+		on = true
+	case "off":
+		on = false
+	default:
+		return d.Errf("normalize takes on or off, not %q", d.Val())
+	}
+	if d.NextArg() {
+		return d.ArgErr()
+	}
+	h.Normalize = &on
+	return nil
+}
+
+// unmarshalVendor hands the vendor's tokens to its module's parser and
+// stores the result, named, in VendorRaw.
+func (h *Handler) unmarshalVendor(d *caddyfile.Dispenser, name string, tokens []caddyfile.Token) error {
+	id := "http.handlers.biohook.vendors." + name
+	if _, err := caddy.GetModule(id); err != nil {
+		return d.Errf("unknown biohook vendor %q: no module %s", name, id)
+	}
+	vd := caddyfile.NewDispenser(tokens)
+	vd.Next() // UnmarshalModule reads the segment that starts at the cursor
+	mod, err := caddyfile.UnmarshalModule(vd, id)
+	if err != nil {
+		return err
+	}
+	var warnings []caddyconfig.Warning
+	h.VendorRaw = caddyconfig.JSONModuleObject(mod, "name", name, &warnings)
+	return nil
+}
+
+// Interface guards
+var _ caddyfile.Unmarshaler = (*Handler)(nil)

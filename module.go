@@ -1,0 +1,173 @@
+// Package biohook is a Caddy HTTP handler that receives identity and
+// face-authentication webhooks: it proves each delivery came from its vendor,
+// rewrites it into one CloudEvents event and hands it to the next handler,
+// normally reverse_proxy to the application.
+package biohook
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"go.uber.org/zap"
+
+	"github.com/biohook/caddy-biohook/vendors"
+)
+
+func init() {
+	caddy.RegisterModule(Handler{})
+}
+
+// DefaultMaxSize is the body limit for vendors that send JSON.
+const DefaultMaxSize = 1 << 20
+
+// Handler verifies webhook deliveries from one vendor and forwards each as a
+// normalised event. Whatever does not prove itself is refused with a 4xx and
+// never reaches the next handler.
+type Handler struct {
+	// The vendor that sends the deliveries, with its settings: a module in
+	// the http.handlers.biohook.vendors namespace, named by "name".
+	VendorRaw json.RawMessage `json:"vendor,omitempty" caddy:"namespace=http.handlers.biohook.vendors inline_key=name"`
+
+	// The largest body accepted, in bytes. A larger one is refused with 413
+	// before anything parses it. Default: the vendor's own, 1 MiB for vendors
+	// that send JSON.
+	MaxSize int64 `json:"max_size,omitempty"`
+
+	// Whether to rewrite the body into a normalised event. Default: true.
+	// With false, deliveries are verified and forwarded as they came.
+	Normalize *bool `json:"normalize,omitempty"`
+
+	vendor     vendors.Vendor
+	vendorName string
+	normalize  bool
+	mediaTypes []string
+	strip      []string
+	acker      vendors.Acknowledger
+	endpoint   vendors.EndpointServer
+	logger     *zap.Logger
+}
+
+// CaddyModule returns the Caddy module information.
+func (Handler) CaddyModule() caddy.ModuleInfo {
+	return caddy.ModuleInfo{
+		ID:  "http.handlers.biohook",
+		New: func() caddy.Module { return new(Handler) },
+	}
+}
+
+// Provision loads the vendor and works out, once, everything a request needs.
+func (h *Handler) Provision(ctx caddy.Context) error {
+	h.logger = ctx.Logger()
+	if h.VendorRaw == nil {
+		return errors.New("biohook: no vendor configured: name one, e.g. `biohook faceio { secret ... }`")
+	}
+	mod, err := ctx.LoadModule(h, "VendorRaw")
+	if err != nil {
+		return fmt.Errorf("biohook: loading vendor: %w", err)
+	}
+	v, ok := mod.(vendors.Vendor)
+	if !ok {
+		return fmt.Errorf("biohook: module %T is not a vendor", mod)
+	}
+	h.vendor = v
+	h.vendorName = caddy.GetModuleName(mod)
+	h.normalize = h.Normalize == nil || *h.Normalize
+	h.provisionOptional(v)
+	return nil
+}
+
+// provisionOptional picks up what the vendor offers beyond Vendor.
+func (h *Handler) provisionOptional(v vendors.Vendor) {
+	if h.MaxSize == 0 {
+		h.MaxSize = DefaultMaxSize
+		if s, ok := v.(vendors.MaxSizer); ok {
+			h.MaxSize = s.DefaultMaxSize()
+		}
+	}
+	h.mediaTypes = []string{"application/json"}
+	if m, ok := v.(vendors.MediaTyper); ok {
+		h.mediaTypes = m.MediaTypes()
+	}
+	if c, ok := v.(vendors.CredentialHeaderer); ok {
+		h.strip = c.CredentialHeaders()
+	}
+	h.acker, _ = v.(vendors.Acknowledger)
+	h.endpoint, _ = v.(vendors.EndpointServer)
+}
+
+// Validate checks the handler's own settings.
+func (h *Handler) Validate() error {
+	if h.MaxSize < 0 {
+		return errors.New("biohook: max_size must not be negative")
+	}
+	if h.vendor == nil {
+		return errors.New("biohook: no vendor configured")
+	}
+	return nil
+}
+
+// ServeHTTP verifies and normalises one delivery, then hands it on.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
+	if h.endpoint != nil {
+		if handled, err := h.endpoint.ServeEndpoint(w, r); handled {
+			return err
+		}
+	}
+	if rej := h.checkRequest(w, r); rej != nil {
+		return h.refuse(w, r, rej)
+	}
+	body, rej := readBody(w, r, h.MaxSize)
+	if rej != nil {
+		return h.refuse(w, r, rej)
+	}
+	d := &vendors.Delivery{Request: r, Body: body, Received: time.Now()}
+	out, id, err := h.process(d)
+	if err != nil {
+		return h.refuse(w, r, vendors.AsRejection(err))
+	}
+	h.prepareUpstream(r, out, id)
+	if h.acker != nil {
+		w = newAckWriter(w, h.acker)
+	}
+	return next.ServeHTTP(w, r)
+}
+
+// process verifies the delivery and, unless normalisation is off, encodes its
+// event. It returns the body to forward and the event id. A panic in a vendor
+// becomes a 500 for this request, never a crashed server.
+func (h *Handler) process(d *vendors.Delivery) (out []byte, id string, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			h.logger.Error("vendor panicked", zap.String("vendor", h.vendorName),
+				zap.Any("panic", p), zap.Stack("stack"))
+			err = vendors.Reject(http.StatusInternalServerError, "internal_error", errors.New("vendor panicked"))
+		}
+	}()
+	if err := h.vendor.Verify(d); err != nil {
+		return nil, "", err
+	}
+	if !h.normalize {
+		return d.Body, vendors.DerivedID(h.vendorName, d.Body), nil
+	}
+	ev, err := h.vendor.Normalize(d)
+	if err != nil {
+		return nil, "", err
+	}
+	out, err = ev.Encode()
+	if err != nil {
+		return nil, "", vendors.BadPayload("invalid_json", err)
+	}
+	return out, ev.ID, nil
+}
+
+// Interface guards
+var (
+	_ caddy.Provisioner           = (*Handler)(nil)
+	_ caddy.Validator             = (*Handler)(nil)
+	_ caddyhttp.MiddlewareHandler = (*Handler)(nil)
+)

@@ -1,0 +1,174 @@
+package vendors
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+)
+
+// Kind says what an event is about, the same words for every vendor.
+type Kind string
+
+// The kinds of event.
+const (
+	KindAuthentication Kind = "authentication"
+	KindEnrollment     Kind = "enrollment"
+	KindDeletion       Kind = "deletion"
+	KindVerification   Kind = "verification"
+	KindOther          Kind = "other"
+)
+
+// Outcome says what the vendor decided about the person.
+type Outcome string
+
+// The outcomes.
+const (
+	OutcomeApproved Outcome = "approved" // the person passed
+	OutcomeRejected Outcome = "rejected" // the person failed
+	OutcomePending  Outcome = "pending"  // a decision is still to come
+	OutcomeNone     Outcome = "none"     // a record changed; no verdict
+)
+
+// The CloudEvents types an event can have.
+const (
+	TypeFaceAuthentication     = "io.biohook.face.authentication"
+	TypeFaceEnrollment         = "io.biohook.face.enrollment"
+	TypeFaceDeletion           = "io.biohook.face.deletion"
+	TypeIdentityAuthentication = "io.biohook.identity.authentication"
+	TypeIdentityVerification   = "io.biohook.identity.verification"
+	TypeIdentityDeletion       = "io.biohook.identity.deletion"
+	TypeVendorEvent            = "io.biohook.vendor.event"
+)
+
+// MediaType is the Content-Type of a normalised event: CloudEvents 1.0 in
+// structured mode.
+const MediaType = "application/cloudevents+json"
+
+// Event is a normalised delivery: a CloudEvents 1.0 event whose data has the
+// same shape for every vendor. schema/event.schema.json describes it.
+type Event struct {
+	SpecVersion     string    `json:"specversion"`
+	ID              string    `json:"id"`
+	Source          string    `json:"source"`
+	Type            string    `json:"type"`
+	Subject         string    `json:"subject,omitempty"`
+	Time            string    `json:"time,omitempty"`
+	DataContentType string    `json:"datacontenttype"`
+	Data            EventData `json:"data"`
+}
+
+// EventData is the vendor-independent body of an event.
+type EventData struct {
+	Vendor      string         `json:"vendor"`
+	VendorEvent string         `json:"vendor_event"`
+	Kind        Kind           `json:"kind"`
+	Outcome     Outcome        `json:"outcome"`
+	User        *User          `json:"user,omitempty"`
+	Document    *Document      `json:"document,omitempty"`
+	Scores      *Scores        `json:"scores,omitempty"`
+	Signals     *Signals       `json:"signals,omitempty"`
+	Error       *EventError    `json:"error,omitempty"`
+	Reference   jsontext.Value `json:"reference,omitempty"`
+	Images      []Image        `json:"images,omitempty"`
+	Raw         jsontext.Value `json:"raw"`
+}
+
+// User is the person an event is about, as far as the vendor tells.
+type User struct {
+	ID         string `json:"id,omitempty"`
+	ExternalID string `json:"external_id,omitempty"`
+	Email      string `json:"email,omitempty"`
+	Name       string `json:"name,omitempty"`
+}
+
+// Document is the identity document a verification read.
+type Document struct {
+	Type           string `json:"type,omitempty"`
+	Number         string `json:"number,omitempty"`
+	IssuingCountry string `json:"issuing_country,omitempty"`
+	Nationality    string `json:"nationality,omitempty"`
+	DateOfBirth    string `json:"date_of_birth,omitempty"`
+	DateOfExpiry   string `json:"date_of_expiry,omitempty"`
+}
+
+// Scores are the vendor's confidences, each from 0 to 1.
+type Scores struct {
+	Match *float64 `json:"match,omitempty"`
+	Spoof *float64 `json:"spoof,omitempty"`
+}
+
+// Signals are the vendor's yes/no findings.
+type Signals struct {
+	FaceMatch *bool `json:"face_match,omitempty"`
+	Spoof     *bool `json:"spoof,omitempty"`
+	Mask      *bool `json:"mask,omitempty"`
+	Lenses    *bool `json:"lenses,omitempty"`
+}
+
+// EventError is the vendor's own error, where it reports one.
+type EventError struct {
+	Code    string `json:"code,omitempty"`
+	Message string `json:"message,omitempty"`
+}
+
+// Image is one image a vendor sent with a delivery. Data is left out when the
+// route keeps only the images' metadata.
+type Image struct {
+	Name        string `json:"name"`
+	ContentType string `json:"content_type,omitempty"`
+	Size        int    `json:"size"`
+	SHA256      string `json:"sha256"`
+	Data        []byte `json:"data,omitempty,format:base64"`
+}
+
+// NewEvent starts an event for vendor with the envelope fields every event
+// shares; the vendor fills in the rest.
+func NewEvent(vendor, vendorEvent string, raw []byte) *Event {
+	return &Event{
+		SpecVersion:     "1.0",
+		Source:          Source(vendor),
+		DataContentType: "application/json",
+		Data: EventData{
+			Vendor:      vendor,
+			VendorEvent: vendorEvent,
+			Raw:         raw,
+		},
+	}
+}
+
+// Source is the CloudEvents source of every event from vendor.
+func Source(vendor string) string { return "urn:biohook:" + vendor }
+
+// DerivedID is the event id for a vendor that sends none: a digest of the
+// vendor and the raw body, so that a retry of the same delivery, which
+// repeats the body, gets the same id.
+func DerivedID(vendor string, body []byte) string {
+	h := sha256.New()
+	h.Write([]byte(vendor))
+	h.Write([]byte{0})
+	h.Write(body)
+	var sum [sha256.Size]byte
+	return hex.EncodeToString(h.Sum(sum[:0])[:16])
+}
+
+// Encode writes the event as one JSON object.
+func (e *Event) Encode() ([]byte, error) {
+	buf := bytes.NewBuffer(make([]byte, 0, e.sizeHint()))
+	if err := json.MarshalWrite(buf, e); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// sizeHint estimates the encoded size, so that the output buffer is
+// allocated once even when it carries megabytes of images.
+func (e *Event) sizeHint() int {
+	n := 512 + len(e.Data.Raw) + len(e.Data.Reference)
+	for _, img := range e.Data.Images {
+		n += 160 + len(img.Name) + len(img.ContentType) + (len(img.Data)+2)/3*4
+	}
+	return n
+}

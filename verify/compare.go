@@ -1,0 +1,62 @@
+// Package verify holds the primitives that prove a webhook delivery is genuine:
+// constant-time comparisons, RFC 9530 digests, HMACs and RFC 9421 message
+// signatures. It knows nothing of Caddy or of any vendor.
+package verify
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+)
+
+// Secret is one shared secret, kept with the SHA-256 of its bytes so that a
+// presented token of any length is compared in constant time.
+type Secret struct {
+	key    []byte
+	digest [sha256.Size]byte
+}
+
+// NewSecret keeps key for later comparisons.
+func NewSecret(key []byte) Secret {
+	return Secret{key: key, digest: sha256.Sum256(key)}
+}
+
+// Key returns the secret's bytes, for use as an HMAC or cipher key.
+func (s Secret) Key() []byte { return s.key }
+
+// Secrets is the set of secrets a route accepts; more than one during a rotation.
+type Secrets []Secret
+
+// NewSecrets wraps each key in a Secret.
+func NewSecrets(keys [][]byte) Secrets {
+	out := make(Secrets, len(keys))
+	for i, k := range keys {
+		out[i] = NewSecret(k)
+	}
+	return out
+}
+
+// MatchToken reports whether token equals one of the secrets. Both sides are
+// hashed first, so neither the token's length nor the position of the first
+// differing byte shows in the time taken, and every secret is always tried.
+func (ss Secrets) MatchToken(token []byte) bool {
+	got := sha256.Sum256(token)
+	match := 0
+	for i := range ss {
+		match |= subtle.ConstantTimeCompare(got[:], ss[i].digest[:])
+	}
+	return match == 1
+}
+
+// Equal compares two values in constant time with respect to their contents.
+// Values of different lengths are unequal; only the lengths can show.
+func Equal(a, b []byte) bool {
+	return subtle.ConstantTimeCompare(a, b) == 1
+}
+
+// EqualString is Equal for strings, hashing both so that even their lengths
+// stay hidden. Use it for configured values such as client ids.
+func EqualString(got, want string) bool {
+	g := sha256.Sum256([]byte(got))
+	w := sha256.Sum256([]byte(want))
+	return subtle.ConstantTimeCompare(g[:], w[:]) == 1
+}

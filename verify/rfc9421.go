@@ -1,0 +1,337 @@
+package verify
+
+import (
+	"encoding/base64"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/dunglas/httpsfv"
+)
+
+// Message is the part of an HTTP request that an RFC 9421 signature can cover:
+// the method, the target URI the sender called, and the header fields.
+type Message struct {
+	Method    string
+	TargetURI string
+	Header    http.Header
+}
+
+// SignatureInput is one member of a Signature-Input field: the components a
+// signature covers and its parameters, as received.
+type SignatureInput struct {
+	Label      string
+	Components []string
+	Alg        string
+	KeyID      string
+	Nonce      string
+	Tag        string
+	Created    time.Time // zero when absent
+	Expires    time.Time // zero when absent
+
+	// params is the serialised inner list: the value of "@signature-params".
+	params string
+}
+
+// ParseSignature reads the member named label from the Signature-Input and
+// Signature fields of header. It returns the parsed input and the raw
+// signature bytes.
+func ParseSignature(header http.Header, label string) (*SignatureInput, []byte, error) {
+	inputLines, sigLines := header.Values("Signature-Input"), header.Values("Signature")
+	if len(inputLines) == 0 || len(sigLines) == 0 {
+		return nil, nil, ErrSignatureMissing
+	}
+	inputs, err := httpsfv.UnmarshalDictionary(inputLines)
+	if err != nil {
+		return nil, nil, ErrSignatureMalformed
+	}
+	sigs, err := httpsfv.UnmarshalDictionary(sigLines)
+	if err != nil {
+		return nil, nil, ErrSignatureMalformed
+	}
+	inputMember, ok := inputs.Get(label)
+	if !ok {
+		return nil, nil, ErrSignatureLabel
+	}
+	sigMember, ok := sigs.Get(label)
+	if !ok {
+		return nil, nil, ErrSignatureLabel
+	}
+	list, ok := inputMember.(httpsfv.InnerList)
+	if !ok {
+		return nil, nil, ErrSignatureMalformed
+	}
+	sigItem, ok := sigMember.(httpsfv.Item)
+	if !ok {
+		return nil, nil, ErrSignatureMalformed
+	}
+	sig, ok := sigItem.Value.([]byte)
+	if !ok || len(sig) == 0 {
+		return nil, nil, ErrSignatureMalformed
+	}
+	in, err := newSignatureInput(label, list)
+	if err != nil {
+		return nil, nil, err
+	}
+	return in, sig, nil
+}
+
+func newSignatureInput(label string, list httpsfv.InnerList) (*SignatureInput, error) {
+	in := &SignatureInput{Label: label, Components: make([]string, 0, len(list.Items))}
+	seen := make(map[string]bool, len(list.Items))
+	for _, item := range list.Items {
+		name, ok := item.Value.(string)
+		if !ok || name == "" || seen[name] {
+			return nil, ErrSignatureMalformed
+		}
+		if len(item.Params.Names()) > 0 {
+			// ;sf, ;key, ;bs, ;req, ;name change how a component is read;
+			// none is needed by a supported vendor, so they are refused.
+			return nil, ErrComponentUnknown
+		}
+		seen[name] = true
+		in.Components = append(in.Components, name)
+	}
+	if err := in.readParams(list.Params); err != nil {
+		return nil, err
+	}
+	params, err := httpsfv.Marshal(list)
+	if err != nil {
+		return nil, ErrSignatureMalformed
+	}
+	in.params = params
+	return in, nil
+}
+
+func (in *SignatureInput) readParams(p *httpsfv.Params) error {
+	for _, name := range p.Names() {
+		v, _ := p.Get(name)
+		var ok bool
+		switch name {
+		case "alg":
+			in.Alg, ok = v.(string)
+		case "keyid":
+			in.KeyID, ok = v.(string)
+		case "nonce":
+			in.Nonce, ok = v.(string)
+		case "tag":
+			in.Tag, ok = v.(string)
+		case "created":
+			in.Created, ok = unixParam(v)
+		case "expires":
+			in.Expires, ok = unixParam(v)
+		default:
+			ok = true // unknown parameters are covered by the signature as they are
+		}
+		if !ok {
+			return ErrSignatureMalformed
+		}
+	}
+	return nil
+}
+
+func unixParam(v any) (time.Time, bool) {
+	n, ok := v.(int64)
+	if !ok || n < 0 {
+		return time.Time{}, false
+	}
+	return time.Unix(n, 0), true
+}
+
+// Covers reports whether the signature covers every one of the components.
+func (in *SignatureInput) Covers(components ...string) bool {
+	for _, want := range components {
+		found := false
+		for _, c := range in.Components {
+			if c == want {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+// CheckTime enforces the created and expires parameters, where present,
+// allowing skew either way for clocks that disagree.
+func (in *SignatureInput) CheckTime(now time.Time, skew time.Duration) error {
+	if !in.Created.IsZero() {
+		if in.Created.After(now.Add(skew)) {
+			return ErrSignatureFuture
+		}
+		if in.Created.Before(now.Add(-skew)) {
+			return ErrSignatureStale
+		}
+	}
+	if !in.Expires.IsZero() && in.Expires.Before(now.Add(-skew)) {
+		return ErrSignatureStale
+	}
+	return nil
+}
+
+// Base builds the RFC 9421 signature base for m: one line per covered
+// component, then the "@signature-params" line.
+func (in *SignatureInput) Base(m Message) ([]byte, error) {
+	var target *url.URL
+	b := make([]byte, 0, 256)
+	for _, name := range in.Components {
+		value, err := componentValue(name, m, &target)
+		if err != nil {
+			return nil, err
+		}
+		b = append(b, '"')
+		b = append(b, name...)
+		b = append(b, `": `...)
+		b = append(b, value...)
+		b = append(b, '\n')
+	}
+	b = append(b, `"@signature-params": `...)
+	b = append(b, in.params...)
+	return b, nil
+}
+
+// componentValue returns the value of one covered component. target is parsed
+// from m.TargetURI on first need.
+func componentValue(name string, m Message, target **url.URL) (string, error) {
+	if !strings.HasPrefix(name, "@") {
+		return fieldValue(name, m.Header)
+	}
+	switch name {
+	case "@method":
+		return m.Method, nil
+	case "@target-uri":
+		return m.TargetURI, nil
+	}
+	if *target == nil {
+		u, err := url.Parse(m.TargetURI)
+		if err != nil {
+			return "", ErrComponentMissing
+		}
+		*target = u
+	}
+	u := *target
+	switch name {
+	case "@authority":
+		return authority(u), nil
+	case "@scheme":
+		return strings.ToLower(u.Scheme), nil
+	case "@path":
+		if p := u.EscapedPath(); p != "" {
+			return p, nil
+		}
+		return "/", nil
+	case "@query":
+		return "?" + u.RawQuery, nil
+	case "@request-target":
+		return u.RequestURI(), nil
+	}
+	return "", ErrComponentUnknown
+}
+
+// fieldValue is a header field's value as RFC 9421 section 2.1 defines it:
+// each field line trimmed, the lines joined with ", ".
+func fieldValue(name string, h http.Header) (string, error) {
+	if name != strings.ToLower(name) {
+		return "", ErrSignatureMalformed
+	}
+	lines := h.Values(name)
+	if len(lines) == 0 {
+		return "", ErrComponentMissing
+	}
+	if len(lines) == 1 {
+		return strings.TrimSpace(lines[0]), nil
+	}
+	trimmed := make([]string, len(lines))
+	for i, l := range lines {
+		trimmed[i] = strings.TrimSpace(l)
+	}
+	return strings.Join(trimmed, ", "), nil
+}
+
+func authority(u *url.URL) string {
+	host := strings.ToLower(u.Hostname())
+	port := u.Port()
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	if port == "" || (u.Scheme == "https" && port == "443") || (u.Scheme == "http" && port == "80") {
+		return host
+	}
+	return host + ":" + port
+}
+
+// HMACSigner signs messages as an RFC 9421 sender does with a shared key.
+// The module uses it in tests and in the tools that send sample deliveries.
+type HMACSigner struct {
+	Label      string
+	Components []string
+	Key        []byte
+	KeyID      string
+	Created    time.Time // zero: no created parameter
+	Expires    time.Time // zero: no expires parameter
+}
+
+// Sign returns the Signature-Input and Signature field values for m.
+func (s HMACSigner) Sign(m Message) (signatureInput, signature string, err error) {
+	list := httpsfv.InnerList{Params: httpsfv.NewParams()}
+	for _, c := range s.Components {
+		list.Items = append(list.Items, httpsfv.NewItem(c))
+	}
+	if !s.Created.IsZero() {
+		list.Params.Add("created", s.Created.Unix())
+	}
+	if !s.Expires.IsZero() {
+		list.Params.Add("expires", s.Expires.Unix())
+	}
+	if s.KeyID != "" {
+		list.Params.Add("keyid", s.KeyID)
+	}
+	list.Params.Add("alg", "hmac-sha256")
+	in, err := newSignatureInput(s.Label, list)
+	if err != nil {
+		return "", "", err
+	}
+	base, err := in.Base(m)
+	if err != nil {
+		return "", "", err
+	}
+	mac := HMACSHA256(s.Key, base)
+	return s.Label + "=" + in.params, s.Label + "=:" + base64.StdEncoding.EncodeToString(mac) + ":", nil
+}
+
+// HMACProfile is a signing profile that a vendor fixes: the label it uses,
+// the components it must cover and the algorithm it names.
+type HMACProfile struct {
+	Label    string
+	Required []string
+	Alg      string
+	MaxSkew  time.Duration
+}
+
+// Verify checks m's signature under the profile against any of the secrets.
+func (p HMACProfile) Verify(m Message, secrets Secrets, now time.Time) error {
+	in, sig, err := ParseSignature(m.Header, p.Label)
+	if err != nil {
+		return err
+	}
+	if !in.Covers(p.Required...) {
+		return ErrSignatureProfile
+	}
+	if in.Alg != "" && in.Alg != p.Alg {
+		return ErrSignatureAlgorithm
+	}
+	base, err := in.Base(m)
+	if err != nil {
+		return err
+	}
+	if !secrets.MatchHMACSHA256(base, sig) {
+		return ErrSignatureMismatch
+	}
+	// Time is judged only once the signature proved itself, so a forgery is
+	// reported as a forgery and a replayed genuine delivery as stale.
+	return in.CheckTime(now, p.MaxSkew)
+}
