@@ -3,6 +3,7 @@ package vendors
 import (
 	"bytes"
 	"crypto/sha256"
+	"errors"
 	"encoding/hex"
 
 	"github.com/go-json-experiment/json"
@@ -73,7 +74,11 @@ type EventData struct {
 	Error       *EventError    `json:"error,omitempty"`
 	Reference   jsontext.Value `json:"reference,omitempty"`
 	Images      []Image        `json:"images,omitempty"`
-	Raw         jsontext.Value `json:"raw"`
+
+	// Raw is the vendor's original payload. Encode copies it in as
+	// received, so it must be JSON the vendor has already decoded (and so
+	// validated) in full.
+	Raw jsontext.Value `json:"-"`
 }
 
 // User is the person an event is about, as far as the vendor tells.
@@ -154,13 +159,26 @@ func DerivedID(vendor string, body []byte) string {
 	return hex.EncodeToString(h.Sum(sum[:0])[:16])
 }
 
-// Encode writes the event as one JSON object.
+// Encode writes the event as one JSON object. The raw payload goes in as
+// the vendor sent it, byte for byte: the vendor has validated it by
+// decoding it, and encoding it again would cost more than all the rest of
+// the event.
 func (e *Event) Encode() ([]byte, error) {
 	buf := bytes.NewBuffer(make([]byte, 0, e.sizeHint()))
 	if err := json.MarshalWrite(buf, e); err != nil {
 		return nil, err
 	}
-	return buf.Bytes(), nil
+	out := bytes.TrimRight(buf.Bytes(), " \n")
+	if !bytes.HasSuffix(out, []byte("}}")) {
+		return nil, errors.New("event did not encode as an object with data")
+	}
+	raw := e.Data.Raw
+	if len(bytes.TrimSpace(raw)) == 0 {
+		raw = jsontext.Value("null")
+	}
+	out = append(out[:len(out)-2], `,"raw":`...)
+	out = append(out, raw...)
+	return append(out, "}}"...), nil
 }
 
 // sizeHint estimates the encoded size, so that the output buffer is

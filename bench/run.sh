@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# End-to-end benchmark on loopback: the same load against
+#   a) Caddy reverse_proxy alone,
+#   b) Caddy + biohook entrust (RFC 9421 + normalise) + reverse_proxy,
+#   c) b with dedupe (memory store),
+#   d) biohook authenteq with four 1 MiB images,
+# each to the same trivial upstream. Every run is bounded in time and count
+# and stops by itself. Usage: bench/run.sh [seconds per scenario] [concurrency]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+secs=${1:-10}
+conc=${2:-16}
+work=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+
+go build -o "$work/caddy" ./cmd/caddy
+go build -o "$work/upstream" ./bench/upstream
+go build -o "$work/load" ./bench/load
+"$work/upstream" -listen 127.0.0.1:19100 &
+sleep 0.5
+
+scenario() { # name, Caddyfile route body, load args...
+	local name=$1 route=$2
+	shift 2
+	cat >"$work/Caddyfile" <<CADDY
+{
+	admin off
+	auto_https off
+	log {
+		level ERROR
+	}
+}
+http://127.0.0.1:19080 {
+	$route
+}
+CADDY
+	"$work/caddy" run --config "$work/Caddyfile" >"$work/caddy.log" 2>&1 &
+	local pid=$!
+	for _ in $(seq 50); do curl -s -o /dev/null 127.0.0.1:19080 && break; sleep 0.1; done
+	local rss_log="$work/rss-$name"
+	( while kill -0 $pid 2>/dev/null; do grep VmHWM /proc/$pid/status >"$rss_log" 2>/dev/null; sleep 0.2; done ) &
+	local out
+	out=$("$work/load" -d "${secs}s" -c "$conc" "$@")
+	kill $pid; wait $pid 2>/dev/null || true
+	echo "$name: $out peak_rss=$(awk '{print $2 $3}' "$rss_log" 2>/dev/null)"
+}
+
+scenario a_plain "reverse_proxy 127.0.0.1:19100" -vendor plain -url http://127.0.0.1:19080/hooks/entrust
+scenario b_entrust "biohook entrust {
+		secret bench-secret
+	}
+	reverse_proxy 127.0.0.1:19100" -vendor entrust -secret bench-secret -url http://127.0.0.1:19080/hooks/entrust
+if grep -q 'dedupe' caddyfile.go; then
+	scenario c_entrust_dedupe "biohook entrust {
+		secret bench-secret
+		dedupe {
+			store memory
+		}
+	}
+	reverse_proxy 127.0.0.1:19100" -vendor entrust -secret bench-secret -url http://127.0.0.1:19080/hooks/entrust
+fi
+if [ -f vendors/authenteq.go ]; then
+	scenario d_authenteq_4x1MiB "biohook authenteq {
+		client_id bench-client
+		secret bench-secret
+	}
+	reverse_proxy 127.0.0.1:19100" -vendor authenteq -secret bench-secret -client-id bench-client -url http://127.0.0.1:19080/hooks/authenteq
+fi
