@@ -23,6 +23,7 @@ import (
 const (
 	caddyBase = "http://localhost:9080"
 	globals   = `{
+	# extra global options
 	admin localhost:2999
 	http_port 9080
 	https_port 9443
@@ -100,8 +101,15 @@ func (u *upstream) addr() string { return strings.TrimPrefix(u.URL, "http://") }
 // startCaddy loads site (Caddyfile site blocks) into the shared Caddy.
 func startCaddy(t *testing.T, site string) *caddytest.Tester {
 	t.Helper()
+	return startCaddyWith(t, "", site)
+}
+
+// startCaddyWith is startCaddy with extra global options.
+func startCaddyWith(t *testing.T, extraGlobals, site string) *caddytest.Tester {
+	t.Helper()
 	tester := caddytest.NewTester(t)
-	tester.InitServer(globals+site, "caddyfile")
+	config := strings.Replace(globals, "# extra global options", extraGlobals, 1) + site
+	tester.InitServer(config, "caddyfile")
 	if t.Failed() {
 		t.FailNow()
 	}
