@@ -4,8 +4,11 @@
 package verify
 
 import (
+	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/subtle"
+	"hash"
+	"sync"
 )
 
 // Secret is one shared secret, kept with the SHA-256 of its bytes so that a
@@ -13,11 +16,30 @@ import (
 type Secret struct {
 	key    []byte
 	digest [sha256.Size]byte
+	macs   *sync.Pool // of HMAC-SHA256 hashes keyed with key, reused across requests
 }
 
 // NewSecret keeps key for later comparisons.
 func NewSecret(key []byte) Secret {
-	return Secret{key: key, digest: sha256.Sum256(key)}
+	return Secret{
+		key:    key,
+		digest: sha256.Sum256(key),
+		macs:   &sync.Pool{New: func() any { return hmac.New(sha256.New, key) }},
+	}
+}
+
+// sumHMACSHA256 appends HMAC-SHA256(key, msg) to dst, reusing a keyed hash:
+// keying one costs more allocations than hashing a small message.
+func (s *Secret) sumHMACSHA256(dst, msg []byte) []byte {
+	if s.macs == nil {
+		return append(dst, HMACSHA256(s.key, msg)...)
+	}
+	m := s.macs.Get().(hash.Hash)
+	m.Reset()
+	m.Write(msg)
+	dst = m.Sum(dst)
+	s.macs.Put(m)
+	return dst
 }
 
 // Key returns the secret's bytes, for use as an HMAC or cipher key.

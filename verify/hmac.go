@@ -16,8 +16,9 @@ func HMACSHA256(key, msg []byte) []byte {
 // secrets. Every secret is tried, so the time taken does not tell which matched.
 func (ss Secrets) MatchHMACSHA256(msg, mac []byte) bool {
 	match := false
+	var buf [sha256.Size]byte
 	for i := range ss {
-		if hmac.Equal(HMACSHA256(ss[i].key, msg), mac) {
+		if hmac.Equal(ss[i].sumHMACSHA256(buf[:0], msg), mac) {
 			match = true
 		}
 	}
