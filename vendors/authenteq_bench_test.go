@@ -4,16 +4,12 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
-	"errors"
 	"io"
 	"mime"
 	"mime/multipart"
 	"runtime"
 	"strings"
 	"testing"
-
-	"github.com/go-json-experiment/json"
-	"github.com/go-json-experiment/json/jsontext"
 )
 
 // BenchmarkAuthenteq measures Verify, Normalize and Encode of one delivery:
@@ -28,7 +24,6 @@ func BenchmarkAuthenteq(b *testing.B) {
 	images := benchAuthenteqForm(4, 1<<20, authenteqPassport)
 	small := benchAuthenteqForm(0, 0, benchResult4KiB())
 	b.Run("4x1MiB", func(b *testing.B) { benchAuthenteq(b, images, (*Event).Encode) })
-	b.Run("4x1MiB/spliced_encode", func(b *testing.B) { benchAuthenteq(b, images, encodeSpliced) })
 	b.Run("4x1MiB/floor", func(b *testing.B) { benchAuthenteqFloor(b, images) })
 	b.Run("4x1MiB/mime_multipart", func(b *testing.B) { benchMimeMultipart(b, images) })
 	b.Run("4KiB", func(b *testing.B) { benchAuthenteq(b, small, (*Event).Encode) })
@@ -73,81 +68,6 @@ func benchAuthenteq(b *testing.B, form testForm, encode func(*Event) ([]byte, er
 	}
 	runtime.ReadMemStats(&after)
 	reportPeak(b, body, after.TotalAlloc-before.TotalAlloc)
-}
-
-// encodeSpliced is Event.Encode with the image data appended by hand
-// instead of through the JSON encoder, whose bytes.Buffer path grows the
-// output (to twice its size) whenever less than a quarter of it is free.
-// It writes the same bytes as Encode (TestEncodeSplicedSame) into one
-// buffer of the hinted size.
-func encodeSpliced(e *Event) ([]byte, error) {
-	out := make([]byte, 0, e.sizeHint())
-	images := e.Data.Images
-	e.Data.Images = nil
-	head, err := json.Marshal(e) // the envelope and data, without images or raw
-	e.Data.Images = images
-	if err != nil {
-		return nil, err
-	}
-	if !bytes.HasSuffix(head, []byte("}}")) {
-		return nil, errors.New("event did not encode as an object with data")
-	}
-	out = append(out, head[:len(head)-2]...)
-	if len(images) > 0 {
-		out = append(out, `,"images":[`...)
-		for i := range images {
-			if out, err = appendImage(out, &images[i], i > 0); err != nil {
-				return nil, err
-			}
-		}
-		out = append(out, ']')
-	}
-	raw := e.Data.Raw
-	if len(bytes.TrimSpace(raw)) == 0 {
-		raw = jsontext.Value("null")
-	}
-	out = append(append(out, `,"raw":`...), raw...)
-	return append(out, "}}"...), nil
-}
-
-// appendImage appends one image: its metadata through the JSON encoder,
-// its bytes base64-encoded straight into out.
-func appendImage(out []byte, img *Image, comma bool) ([]byte, error) {
-	meta := imageJSON(*img)
-	meta.Data = nil
-	m, err := json.Marshal(meta)
-	if err != nil {
-		return nil, err
-	}
-	if comma {
-		out = append(out, ',')
-	}
-	out = append(out, m[:len(m)-1]...)
-	if len(img.Data) > 0 {
-		out = append(out, `,"data":"`...)
-		out = base64.StdEncoding.AppendEncode(out, img.Data)
-		out = append(out, '"')
-	}
-	return append(out, '}'), nil
-}
-
-// The spliced encoding is byte for byte the event's own.
-func TestEncodeSplicedSame(t *testing.T) {
-	a := testAuthenteq(t)
-	for _, f := range fixtures(t, "authenteq") {
-		ev, err := a.Normalize(f.delivery(t))
-		if err != nil {
-			t.Fatal(err)
-		}
-		want, err := ev.Encode()
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := encodeSpliced(ev)
-		if err != nil || !bytes.Equal(got, want) {
-			t.Errorf("%s: spliced encoding differs (%v)\n%.400s\n%.400s", f.name, err, got, want)
-		}
-	}
 }
 
 // benchAuthenteqFloor is the least any receiver does: hash the body and

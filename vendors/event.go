@@ -3,6 +3,7 @@ package vendors
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 
@@ -73,7 +74,10 @@ type EventData struct {
 	Signals     *Signals       `json:"signals,omitempty"`
 	Error       *EventError    `json:"error,omitempty"`
 	Reference   jsontext.Value `json:"reference,omitempty"`
-	Images      []Image        `json:"images,omitempty"`
+
+	// Images are the images sent with the delivery. Encode writes them,
+	// their bytes base64-encoded straight into the output.
+	Images []Image `json:"-"`
 
 	// Raw is the vendor's original payload. Encode copies it in as
 	// received, so it must be JSON the vendor has already decoded (and so
@@ -126,7 +130,10 @@ type Image struct {
 	ContentType string `json:"content_type,omitempty"`
 	Size        int    `json:"size"`
 	SHA256      string `json:"sha256"`
-	Data        []byte `json:"data,omitempty,format:base64"`
+
+	// Data is the image's bytes, written by Event.Encode as base64; nil
+	// leaves it out. It may share memory with the delivery's body.
+	Data []byte `json:"-"`
 }
 
 // NewEvent starts an event for vendor with the envelope fields every event
@@ -159,26 +166,56 @@ func DerivedID(vendor string, body []byte) string {
 	return hex.EncodeToString(h.Sum(sum[:0])[:16])
 }
 
-// Encode writes the event as one JSON object. The raw payload goes in as
-// the vendor sent it, byte for byte: the vendor has validated it by
-// decoding it, and encoding it again would cost more than all the rest of
-// the event.
+// Encode writes the event as one JSON object into one buffer of its final
+// size. Two parts are written by hand rather than by the encoder: the
+// images' bytes, base64-encoded straight into the output (megabytes that
+// the encoder would copy while growing its buffer), and the raw payload,
+// copied byte for byte: the vendor has validated it by decoding it, and
+// encoding it again would cost more than all the rest of the event.
 func (e *Event) Encode() ([]byte, error) {
-	buf := bytes.NewBuffer(make([]byte, 0, e.sizeHint()))
-	if err := json.MarshalWrite(buf, e); err != nil {
+	head, err := json.Marshal(e) // the envelope and data, without images or raw
+	if err != nil {
 		return nil, err
 	}
-	out := bytes.TrimRight(buf.Bytes(), " \n")
-	if !bytes.HasSuffix(out, []byte("}}")) {
+	if !bytes.HasSuffix(head, []byte("}}")) {
 		return nil, errors.New("event did not encode as an object with data")
+	}
+	out := make([]byte, 0, e.sizeHint()+len(head))
+	out = append(out, head[:len(head)-2]...)
+	if len(e.Data.Images) > 0 {
+		out = append(out, `,"images":[`...)
+		for i := range e.Data.Images {
+			if out, err = appendImage(out, &e.Data.Images[i], i > 0); err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, ']')
 	}
 	raw := e.Data.Raw
 	if len(bytes.TrimSpace(raw)) == 0 {
 		raw = jsontext.Value("null")
 	}
-	out = append(out[:len(out)-2], `,"raw":`...)
-	out = append(out, raw...)
+	out = append(append(out, `,"raw":`...), raw...)
 	return append(out, "}}"...), nil
+}
+
+// appendImage appends one image: its metadata through the JSON encoder,
+// its bytes as base64.
+func appendImage(out []byte, img *Image, comma bool) ([]byte, error) {
+	meta, err := json.Marshal(img)
+	if err != nil {
+		return nil, err
+	}
+	if comma {
+		out = append(out, ',')
+	}
+	out = append(out, meta[:len(meta)-1]...)
+	if len(img.Data) > 0 {
+		out = append(out, `,"data":"`...)
+		out = base64.StdEncoding.AppendEncode(out, img.Data)
+		out = append(out, '"')
+	}
+	return append(out, '}'), nil
 }
 
 // sizeHint estimates the encoded size, so that the output buffer is
