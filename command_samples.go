@@ -1,9 +1,13 @@
 package biohook
 
 import (
+	"bytes"
 	"embed"
 	"fmt"
+	"io"
 	"io/fs"
+	"mime"
+	"mime/multipart"
 	"path"
 	"sort"
 	"strings"
@@ -13,6 +17,7 @@ import (
 // biohook send --vendor x` works with no file.
 //
 //go:embed testdata/faceio/*.json testdata/entrust/*.json testdata/hmac/*.json testdata/standard_webhooks/*.json
+//go:embed testdata/argos/*.json testdata/authenteq/*.http
 var samples embed.FS
 
 // defaultSamples is the event sent when none is named.
@@ -21,6 +26,8 @@ var defaultSamples = map[string]string{
 	"entrust":           "face.biometric.created",
 	"hmac":              "decision_approved",
 	"standard_webhooks": "verification.approved",
+	"argos":             "approved",
+	"authenteq":         "passport",
 }
 
 // sampleNames lists the built-in events of vendor.
@@ -28,8 +35,8 @@ func sampleNames(vendor string) []string {
 	entries, _ := fs.ReadDir(samples, path.Join("testdata", vendor))
 	var names []string
 	for _, e := range entries {
-		if !e.IsDir() && strings.HasSuffix(e.Name(), ".json") {
-			names = append(names, strings.TrimSuffix(e.Name(), ".json"))
+		if name, ok := strings.CutSuffix(e.Name(), sampleExt(vendor)); ok && !e.IsDir() {
+			names = append(names, name)
 		}
 	}
 	sort.Strings(names)
@@ -41,7 +48,10 @@ func sample(vendor, name string) ([]byte, error) {
 	if name == "" {
 		name = defaultSamples[vendor]
 	}
-	b, err := samples.ReadFile(path.Join("testdata", vendor, name+".json"))
+	b, err := samples.ReadFile(path.Join("testdata", vendor, name+sampleExt(vendor)))
+	if err == nil && vendor == "authenteq" {
+		b, err = multipartResult(b)
+	}
 	if err != nil {
 		names := sampleNames(vendor)
 		if len(names) == 0 {
@@ -50,4 +60,36 @@ func sample(vendor, name string) ([]byte, error) {
 		return nil, fmt.Errorf("no built-in event %q for %s; there are: %s", name, vendor, strings.Join(names, ", "))
 	}
 	return b, nil
+}
+
+// sampleExt is how the vendor's samples are kept: Authenteq's as whole
+// multipart requests, the others as JSON payloads.
+func sampleExt(vendor string) string {
+	if vendor == "authenteq" {
+		return ".http"
+	}
+	return ".json"
+}
+
+// multipartResult takes the "result" part, the payload, from a captured
+// Authenteq request; send builds the multipart body around it again.
+func multipartResult(raw []byte) ([]byte, error) {
+	c, err := readCapture(raw)
+	if err != nil {
+		return nil, err
+	}
+	_, params, err := mime.ParseMediaType(c.Request.Header.Get("Content-Type"))
+	if err != nil {
+		return nil, err
+	}
+	mr := multipart.NewReader(bytes.NewReader(c.Body), params["boundary"])
+	for {
+		p, err := mr.NextPart()
+		if err != nil {
+			return nil, fmt.Errorf("the sample has no result part: %w", err)
+		}
+		if p.FormName() == "result" {
+			return io.ReadAll(p)
+		}
+	}
 }

@@ -49,11 +49,13 @@ const (
 	cliEntrust    = "cli-entrust-token"
 	cliHMAC       = "cli-hmac-secret"
 	cliSW         = "whsec_Y2xpLXN0YW5kYXJkLXdlYmhvb2tzLXNlY3JldC0wMQ=="
+	cliARGOS      = "cli-argos-api-key"
+	cliAuthenteq  = "cli-authenteq-client-secret"
 )
 
 func cliEnv() []string {
 	return append(os.Environ(), "CLI_FACEIO="+cliFaceio, "CLI_ENTRUST_OLD="+cliEntrustOld, "CLI_ENTRUST="+cliEntrust,
-		"CLI_HMAC="+cliHMAC, "CLI_SW="+cliSW)
+		"CLI_HMAC="+cliHMAC, "CLI_SW="+cliSW, "CLI_ARGOS="+cliARGOS, "CLI_AUTHENTEQ="+cliAuthenteq)
 }
 
 // cliConfig writes a Caddyfile with a route per vendor on port, proxying
@@ -97,6 +99,19 @@ http://127.0.0.1:%d {
 		}
 		%[2]s
 	}
+	handle /hooks/argos {
+		biohook argos {
+			secret {env.CLI_ARGOS}
+		}
+		%[2]s
+	}
+	handle /hooks/authenteq {
+		biohook authenteq {
+			client_id cli-client
+			secret {env.CLI_AUTHENTEQ}
+		}
+		%[2]s
+	}
 }
 `, port, next)
 	path := filepath.Join(t.TempDir(), "Caddyfile")
@@ -130,19 +145,24 @@ func run(t *testing.T, stdin []byte, args ...string) (int, string, string) {
 // vendorSecrets are the placeholders of each route's secret.
 var vendorSecrets = map[string]string{
 	"faceio": "{env.CLI_FACEIO}", "entrust": "{env.CLI_ENTRUST}", "hmac": "{env.CLI_HMAC}", "standard_webhooks": "{env.CLI_SW}",
+	"argos": "{env.CLI_ARGOS}", "authenteq": "{env.CLI_AUTHENTEQ}",
 }
 
 // vendorArgs are the flags that make `sign`/`send` act as the vendor,
 // signing with secret.
 func vendorArgs(vendor, secret string) []string {
 	args := []string{"--vendor", vendor, "--secret", secret}
-	if vendor == "hmac" {
+	switch vendor {
+	case "hmac":
 		args = append(args, "--header", "X-HMAC-Signature")
+	case "authenteq":
+		args = append(args, "--client-id", "cli-client")
 	}
 	return args
 }
 
-var vendorPaths = map[string]string{"faceio": "/hooks/faceio", "entrust": "/hooks/entrust", "hmac": "/hooks/veriff", "standard_webhooks": "/hooks/sw"}
+var vendorPaths = map[string]string{"faceio": "/hooks/faceio", "entrust": "/hooks/entrust", "hmac": "/hooks/veriff",
+	"standard_webhooks": "/hooks/sw", "argos": "/hooks/argos", "authenteq": "/hooks/authenteq"}
 
 // Every built-in sample of every vendor, signed by `sign --raw`, passes
 // `verify` against the route's config, which prints the event; the same
@@ -150,7 +170,8 @@ var vendorPaths = map[string]string{"faceio": "/hooks/faceio", "entrust": "/hook
 // output ever holds a route's secret.
 func TestCommandSignThenVerify(t *testing.T) {
 	cfg := cliConfig(t, 8089, "")
-	tampered := map[string]string{"faceio": "", "entrust": "digest_mismatch", "hmac": "signature_mismatch", "standard_webhooks": "signature_mismatch"}
+	tampered := map[string]string{"faceio": "", "entrust": "digest_mismatch", "hmac": "signature_mismatch",
+		"standard_webhooks": "signature_mismatch", "argos": "decryption_failed", "authenteq": "signature_mismatch"}
 	for vendor, secret := range vendorSecrets {
 		flags := vendorArgs(vendor, secret)
 		for _, event := range sampleNames(vendor) {
@@ -168,7 +189,11 @@ func TestCommandSignThenVerify(t *testing.T) {
 				continue
 			}
 			bad := []byte(capture)
-			bad[len(bad)-2] ^= 0x01 // a byte inside the body's closing part
+			at := len(bad) - 2 // a byte inside the body's closing part
+			if vendor == "argos" {
+				at = len(bad) - 12 // inside the ciphertext
+			}
+			bad[at] ^= 0x01
 			status, out, stderr = run(t, bad, "biohook", "verify", "--config", cfg)
 			if status == 0 || !strings.Contains(out, "reason:  "+tampered[vendor]) {
 				t.Fatalf("%s/%s: tampered capture: exit %d\n%s", vendor, event, status, out)
@@ -180,7 +205,7 @@ func TestCommandSignThenVerify(t *testing.T) {
 
 func assertNoSecret(t *testing.T, out string) {
 	t.Helper()
-	for _, s := range []string{cliFaceio, cliEntrustOld, cliEntrust, cliHMAC, cliSW, strings.TrimPrefix(cliSW, "whsec_")} {
+	for _, s := range []string{cliFaceio, cliEntrustOld, cliEntrust, cliHMAC, cliSW, strings.TrimPrefix(cliSW, "whsec_"), cliARGOS, cliAuthenteq} {
 		if strings.Contains(out, s) {
 			t.Fatalf("output holds a secret:\n%s", out)
 		}
@@ -208,10 +233,10 @@ func TestCommandVerifyOptions(t *testing.T) {
 		status int
 		want   string
 	}{
-		{"path not a route", capture, nil, 1, "1: entrust (server srv0)"},
+		{"path not a route", capture, nil, 1, "2: entrust (server srv0)"},
 		{"route by path, URL not given", capture, []string{"--route", "/hooks/entrust"}, 1, "reason:  signature_mismatch"},
 		{"route by path, URL given", capture, []string{"--route", "/hooks/entrust", "--url", signed}, 0, "result:  PASS"},
-		{"route by number", capture, []string{"--route", "1", "--url", signed}, 0, "vendor:  entrust"},
+		{"route by number", capture, []string{"--route", "2", "--url", signed}, 0, "vendor:  entrust"},
 		{"wrong route number", capture, []string{"--route", "9"}, 1, ""},
 		{"other vendor's route", capture, []string{"--route", "/hooks/faceio"}, 1, "reason:  missing_token"},
 		{"stale", sign("--at", time.Now().Add(-10*time.Minute).Format(time.RFC3339)), []string{"--route", "/hooks/entrust", "--url", signed}, 1, "reason:  stale_signature"},

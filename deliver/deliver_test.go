@@ -152,3 +152,60 @@ func TestWriteRaw(t *testing.T) {
 		t.Fatalf("read back %v %v %q", r.Host, r.RequestURI, body)
 	}
 }
+
+// Authenteq deliveries, multipart with images, verify under each digest
+// construction and either secret of a rotation, and normalise with the
+// images in the event.
+func TestBuiltAuthenteqVerifies(t *testing.T) {
+	result := []byte(`{"id":"7f3c2a1e-5b8d-4c9a-9e2f-1a6b3c4d5e6f","status":"PASSED"}`)
+	for _, digest := range []string{"body_secret", "secret_body", "hmac"} {
+		v := provision(t, &vendors.Authenteq{ClientID: "client-1", Secrets: []string{"old", "new"}, Digest: digest})
+		for _, key := range []string{"old", "new"} {
+			d, err := deliver.Build(deliver.Options{Vendor: "authenteq", URL: url, Payload: result, ClientID: "client-1",
+				Secrets: []string{key}, Settings: map[string]string{"digest": digest}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rd := received(t, d)
+			if err := v.Verify(rd); err != nil {
+				t.Fatalf("%s/%s: %v", digest, key, err)
+			}
+			ev, err := v.Normalize(rd)
+			if err != nil || len(ev.Data.Images) != 2 || ev.ID == "" {
+				t.Fatalf("%s: event %+v, %v", digest, ev, err)
+			}
+		}
+		d, _ := deliver.Build(deliver.Options{Vendor: "authenteq", URL: url, Payload: result, ClientID: "client-2",
+			Secrets: []string{"new"}, Settings: map[string]string{"digest": digest}})
+		check(t, v, d, "client_id_mismatch")
+	}
+}
+
+// ARGOS deliveries encrypted in every mode and encoding decrypt with the
+// route's key, under either key of a rotation; a static header is sent.
+func TestBuiltARGOSVerifies(t *testing.T) {
+	plain := []byte(`{"webhook_trigger":"approved","submission_id":"s1","kyc_result":{"status":"approved"}}`)
+	for _, mode := range []string{"ecb", "cbc", "gcm"} {
+		for _, enc := range []string{"base64", "base64url", "hex"} {
+			v := provision(t, &vendors.ARGOS{Secrets: []string{"old-api-key", "new-api-key"}, Mode: mode})
+			d, err := deliver.Build(deliver.Options{Vendor: "argos", URL: url, Payload: plain, Secrets: []string{"new-api-key"},
+				Settings: map[string]string{"mode": mode, "encoding": enc}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if bytes.Contains(d.Body, []byte("approved")) {
+				t.Fatal("the payload went in clear")
+			}
+			check(t, v, d, "")
+			d, _ = deliver.Build(deliver.Options{Vendor: "argos", URL: url, Payload: plain, Secrets: []string{"another-key"},
+				Settings: map[string]string{"mode": mode, "encoding": enc}})
+			check(t, v, d, "decryption_failed")
+		}
+	}
+	v := provision(t, &vendors.ARGOS{Headers: map[string][]string{"X-Argos-Token": {"hdr"}}})
+	d, err := deliver.Build(deliver.Options{Vendor: "argos", URL: url, Payload: plain, Settings: map[string]string{"header": "X-Argos-Token: hdr"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(t, v, d, "")
+}
