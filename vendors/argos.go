@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -53,7 +52,7 @@ type ARGOS struct {
 	// Static headers every delivery must carry, as set up with ARGOS: header
 	// name to accepted values. With more than one value for a name, any one
 	// of them matches (rotation); every name must be present.
-	Headers map[string][]string `json:"headers,omitempty"`
+	Headers StaticHeaders `json:"headers,omitempty"`
 
 	// Secret tokens one of which must be the last segment of the request
 	// path, as sent (before any Caddy rewrite): register the webhook URL as
@@ -61,14 +60,8 @@ type ARGOS struct {
 	PathTokens []string `json:"path_tokens,omitempty"`
 
 	ciphers    []*verify.PayloadCipher
-	headers    []argosHeader
+	headers    headerChecks
 	pathTokens verify.Secrets
-}
-
-// argosHeader is one required header and the values it accepts.
-type argosHeader struct {
-	name   string
-	values verify.Secrets
 }
 
 // CaddyModule returns the Caddy module information.
@@ -121,21 +114,9 @@ func (a *ARGOS) provisionCiphers() error {
 	return nil
 }
 
-func (a *ARGOS) provisionHeaders() error {
-	names := make([]string, 0, len(a.Headers))
-	for name := range a.Headers {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	a.headers = a.headers[:0]
-	for _, name := range names {
-		values, err := ResolveSecrets("argos header "+name+" value", a.Headers[name])
-		if err != nil {
-			return err
-		}
-		a.headers = append(a.headers, argosHeader{http.CanonicalHeaderKey(name), values})
-	}
-	return nil
+func (a *ARGOS) provisionHeaders() (err error) {
+	a.headers, err = a.Headers.provision("argos")
+	return err
 }
 
 func (a *ARGOS) provisionPathTokens() error {
@@ -166,17 +147,7 @@ func (a *ARGOS) Validate() error {
 	if (a.GCMLayout != "" || a.GCMNonceSize != 0) && a.Mode != string(verify.ModeGCM) {
 		return errors.New("argos gcm_layout and gcm_nonce_size apply to mode gcm only")
 	}
-	seen := map[string]bool{}
-	for name := range a.Headers {
-		if name == "" || strings.ContainsAny(name, " :\t\r\n") {
-			return fmt.Errorf("argos header name %q is not a header name", name)
-		}
-		if seen[http.CanonicalHeaderKey(name)] {
-			return fmt.Errorf("argos header %q is configured twice under different cases", name)
-		}
-		seen[http.CanonicalHeaderKey(name)] = true
-	}
-	return nil
+	return a.Headers.validate("argos")
 }
 
 var (
@@ -192,7 +163,7 @@ func (a *ARGOS) Verify(d *Delivery) error {
 	if err := a.checkPathToken(d.Request); err != nil {
 		return err
 	}
-	if err := a.checkHeaders(d.Request.Header); err != nil {
+	if err := a.headers.check(d.Request.Header); err != nil {
 		return err
 	}
 	if len(a.ciphers) == 0 {
@@ -231,22 +202,6 @@ func argosOriginalPath(r *http.Request) string {
 	return r.URL.Path
 }
 
-// checkHeaders requires each configured header exactly once, with one of
-// its accepted values.
-func (a *ARGOS) checkHeaders(h http.Header) error {
-	for _, want := range a.headers {
-		got := h.Values(want.name)
-		switch {
-		case len(got) == 0:
-			return Unauthorized("missing_header", fmt.Errorf("no %s header", want.name))
-		case len(got) > 1:
-			return Unauthorized("duplicate_header", fmt.Errorf("%s appears more than once", want.name))
-		case !want.values.MatchToken([]byte(got[0])):
-			return Unauthorized("header_mismatch", fmt.Errorf("%s matches no configured value", want.name))
-		}
-	}
-	return nil
-}
 
 // argosEnvelope is the "secure data transmission" body.
 type argosEnvelope struct {
@@ -311,14 +266,7 @@ func (a *ARGOS) plaintext(d *Delivery) ([]byte, error) {
 }
 
 // CredentialHeaders names the configured static headers.
-func (a *ARGOS) CredentialHeaders() []string {
-	names := make([]string, 0, len(a.Headers))
-	for name := range a.Headers {
-		names = append(names, http.CanonicalHeaderKey(name))
-	}
-	slices.Sort(names)
-	return names
-}
+func (a *ARGOS) CredentialHeaders() []string { return a.Headers.names() }
 
 // UnmarshalCaddyfile sets up the vendor from Caddyfile tokens. Syntax:
 //
@@ -362,15 +310,7 @@ func (a *ARGOS) unmarshalOption(d *caddyfile.Dispenser) error {
 			}
 		}
 	case "header":
-		args := d.RemainingArgs()
-		if len(args) != 2 {
-			return d.ArgErr()
-		}
-		if a.Headers == nil {
-			a.Headers = map[string][]string{}
-		}
-		name := http.CanonicalHeaderKey(args[0])
-		a.Headers[name] = append(a.Headers[name], args[1])
+		err = parseStaticHeader(d, &a.Headers)
 	case "path_token":
 		var s string
 		s, err = ParseOneArg(d)
