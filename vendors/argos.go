@@ -202,7 +202,6 @@ func argosOriginalPath(r *http.Request) string {
 	return r.URL.Path
 }
 
-
 // argosEnvelope is the "secure data transmission" body.
 type argosEnvelope struct {
 	Data jsontext.Value `json:"data"`
