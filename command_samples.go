@@ -17,7 +17,7 @@ import (
 // biohook send --vendor x` works with no file.
 //
 //go:embed testdata/faceio/*.json testdata/entrust/*.json testdata/hmac/*.json testdata/standard_webhooks/*.json
-//go:embed testdata/argos/*.json testdata/authenteq/*.http
+//go:embed testdata/argos/*.json testdata/authenteq/*.http testdata/incode/*.json
 var samples embed.FS
 
 // defaultSamples is the event sent when none is named.
@@ -28,6 +28,7 @@ var defaultSamples = map[string]string{
 	"standard_webhooks": "verification.approved",
 	"argos":             "approved",
 	"authenteq":         "passport",
+	"incode":            "auth_pass",
 }
 
 // sampleNames lists the built-in events of vendor.

@@ -209,3 +209,28 @@ func TestBuiltARGOSVerifies(t *testing.T) {
 	}
 	check(t, v, d, "")
 }
+
+// Incode deliveries: a token fetched from a real token endpoint served by
+// the vendor's own code, or a static header.
+func TestBuiltIncodeVerifies(t *testing.T) {
+	v := provision(t, &vendors.Incode{OAuth: &vendors.IncodeOAuth{ClientID: "client 1", Secrets: []string{"s&cret"}, TokenPath: "/token"}}).(*vendors.Incode)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if handled, err := v.ServeEndpoint(w, r); !handled || err != nil {
+			http.Error(w, "not the token endpoint", http.StatusNotFound)
+		}
+	}))
+	defer srv.Close()
+	d, err := deliver.Build(deliver.Options{Vendor: "incode", URL: srv.URL + "/hooks/incode", Payload: payload,
+		ClientID: "client 1", Secrets: []string{"s&cret"}, Settings: map[string]string{"token_path": "/token"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(t, v, d, "")
+	if _, err := deliver.Build(deliver.Options{Vendor: "incode", URL: srv.URL + "/hooks/incode", Payload: payload,
+		ClientID: "client 1", Secrets: []string{"wrong"}, Settings: map[string]string{"token_path": "/token"}}); err == nil {
+		t.Fatal("a wrong secret got a token")
+	}
+	hv := provision(t, &vendors.Incode{Headers: vendors.StaticHeaders{"X-Incode-Key": {"k"}}})
+	check(t, hv, build(t, deliver.Options{Vendor: "incode", Settings: map[string]string{"header": "X-Incode-Key: k"}}), "")
+	check(t, hv, build(t, deliver.Options{Vendor: "incode", Settings: map[string]string{"header": "X-Incode-Key: x"}}), "header_mismatch")
+}

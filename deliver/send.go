@@ -20,7 +20,7 @@ import (
 
 // Options describe one delivery to build.
 type Options struct {
-	// The vendor: faceio, entrust, hmac, standard_webhooks, authenteq, argos.
+	// The vendor: faceio, entrust, hmac, standard_webhooks, authenteq, argos, incode.
 	Vendor string
 
 	// The secrets to sign with. Most vendors use the first; Standard
@@ -46,7 +46,9 @@ type Options struct {
 	// Vendor settings, named as in the vendor's Caddyfile block: for hmac
 	// "header", "algorithm", "encoding", "prefix"; for standard_webhooks
 	// "private_key" (whsk_..., adds a v1a signature); for authenteq "digest";
-	// for argos "mode", "encoding", "iv", "layout", "header", "header_value".
+	// for argos "mode", "encoding", "iv", "layout", "header", "header_value";
+	// for incode "header" ("Name: value"), "token_path" (fetch a token there
+	// with ClientID and the first secret) or "token".
 	Settings map[string]string
 }
 

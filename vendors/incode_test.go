@@ -1,0 +1,229 @@
+package vendors
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/caddyserver/caddy/v2"
+)
+
+func init() {
+	goldenVendors["incode"] = func(t testing.TB) Vendor {
+		return provisioned(t, &Incode{Headers: StaticHeaders{"X-Incode-Key": {"k"}}})
+	}
+}
+
+func testIncodeOAuth(t testing.TB, ttl time.Duration, secrets ...string) *Incode {
+	return provisioned(t, &Incode{OAuth: &IncodeOAuth{
+		ClientID: "incode-client", Secrets: secrets, TokenPath: "/hooks/incode/token", TokenTTL: caddy.Duration(ttl),
+	}})
+}
+
+// tokenRequest asks in's token endpoint for a token and returns the answer.
+func tokenRequest(t *testing.T, in *Incode, form url.Values, basicID, basicSecret string) *httptest.ResponseRecorder {
+	t.Helper()
+	r := httptest.NewRequest(http.MethodPost, "https://hooks.example.com/hooks/incode/token", strings.NewReader(form.Encode()))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if basicID != "" {
+		r.SetBasicAuth(url.QueryEscape(basicID), url.QueryEscape(basicSecret))
+	}
+	w := httptest.NewRecorder()
+	handled, err := in.ServeEndpoint(w, r)
+	if !handled || err != nil {
+		t.Fatalf("handled=%v err=%v", handled, err)
+	}
+	return w
+}
+
+func accessToken(t *testing.T, w *httptest.ResponseRecorder) string {
+	t.Helper()
+	body := w.Body.String()
+	i := strings.Index(body, `"access_token":"`)
+	if w.Code != 200 || i < 0 {
+		t.Fatalf("no token: %d %s", w.Code, body)
+	}
+	rest := body[i+len(`"access_token":"`):]
+	return rest[:strings.IndexByte(rest, '"')]
+}
+
+func TestIncodeTokenEndpoint(t *testing.T) {
+	in := testIncodeOAuth(t, time.Hour, "old-secret", "new-secret")
+	grant := url.Values{"grant_type": {"client_credentials"}}
+	w := tokenRequest(t, in, grant, "incode-client", "new-secret")
+	if w.Code != 200 || w.Header().Get("Cache-Control") != "no-store" ||
+		!strings.Contains(w.Body.String(), `"token_type":"Bearer","expires_in":3600`) {
+		t.Fatalf("answer %d %v %s", w.Code, w.Header(), w.Body)
+	}
+	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {"incode-client"}, "client_secret": {"old-secret"}}
+	if w := tokenRequest(t, in, form, "", ""); w.Code != 200 {
+		t.Fatalf("form credentials: %d %s", w.Code, w.Body)
+	}
+	cases := []struct {
+		name       string
+		form       url.Values
+		id, secret string
+		status     int
+		code       string
+	}{
+		{"wrong secret", grant, "incode-client", "guess", 401, "invalid_client"},
+		{"wrong client", grant, "someone", "new-secret", 401, "invalid_client"},
+		{"no credentials", grant, "", "", 401, "invalid_client"},
+		{"other grant", url.Values{"grant_type": {"password"}}, "incode-client", "new-secret", 400, "unsupported_grant_type"},
+		{"no grant", url.Values{}, "incode-client", "new-secret", 400, "invalid_request"},
+		{"two grants", url.Values{"grant_type": {"client_credentials", "client_credentials"}}, "incode-client", "new-secret", 400, "invalid_request"},
+		{"basic and form secret", url.Values{"grant_type": {"client_credentials"}, "client_secret": {"new-secret"}}, "incode-client", "new-secret", 400, "invalid_request"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			w := tokenRequest(t, in, c.form, c.id, c.secret)
+			if w.Code != c.status || w.Body.String() != `{"error":"`+c.code+`"}` {
+				t.Fatalf("got %d %s", w.Code, w.Body)
+			}
+			if c.status == 401 && w.Header().Get("WWW-Authenticate") == "" {
+				t.Error("401 without WWW-Authenticate")
+			}
+			if strings.Contains(w.Body.String(), "secret") {
+				t.Error("answer mentions the secret")
+			}
+		})
+	}
+}
+
+func TestIncodeBearer(t *testing.T) {
+	in := testIncodeOAuth(t, time.Hour, "old-secret", "new-secret")
+	token := accessToken(t, tokenRequest(t, in, url.Values{"grant_type": {"client_credentials"}}, "incode-client", "old-secret"))
+	other := testIncodeOAuth(t, time.Hour, "another-secret")
+	otherToken := accessToken(t, tokenRequest(t, other, url.Values{"grant_type": {"client_credentials"}}, "incode-client", "another-secret"))
+	otherRoute := provisioned(t, &Incode{OAuth: &IncodeOAuth{ClientID: "incode-client", Secrets: []string{"old-secret"}, TokenPath: "/elsewhere/token"}})
+	routeToken := accessToken(t, tokenRequest2(t, otherRoute))
+	body := []byte(`{"overallStatus":"PASS"}`)
+	for _, c := range []struct {
+		name, header, code string
+	}{
+		{"issued here", "Bearer " + token, ""},
+		{"scheme in lower case", "bearer " + token, ""},
+		{"no header", "", "missing_token"},
+		{"basic", "Basic abc", "invalid_token"},
+		{"altered", "Bearer " + token[:len(token)-2] + "xx", "invalid_token"},
+		{"issued with another secret", "Bearer " + otherToken, "invalid_token"},
+		{"issued by another route", "Bearer " + routeToken, "invalid_token"},
+		{"unsigned", "Bearer eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJpc3MiOiJiaW9ob29rIn0.", "invalid_token"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			d := jsonDelivery(body)
+			if c.header != "" {
+				d.Request.Header.Set("Authorization", c.header)
+			}
+			assertCode(t, in.Verify(d), c.code)
+		})
+	}
+}
+
+func tokenRequest2(t *testing.T, in *Incode) *httptest.ResponseRecorder {
+	r := httptest.NewRequest(http.MethodPost, "https://hooks.example.com/elsewhere/token", strings.NewReader("grant_type=client_credentials"))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	r.SetBasicAuth("incode-client", "old-secret")
+	w := httptest.NewRecorder()
+	if handled, _ := in.ServeEndpoint(w, r); !handled {
+		t.Fatal("not handled")
+	}
+	return w
+}
+
+func TestIncodeTokenExpires(t *testing.T) {
+	in := testIncodeOAuth(t, time.Second, "s")
+	token := accessToken(t, tokenRequest(t, in, url.Values{"grant_type": {"client_credentials"}}, "incode-client", "s"))
+	time.Sleep(time.Second + tokenLeeway + 100*time.Millisecond)
+	d := jsonDelivery([]byte(`{}`))
+	d.Request.Header.Set("Authorization", "Bearer "+token)
+	assertCode(t, in.Verify(d), "expired_token")
+}
+
+func TestIncodeHeaders(t *testing.T) {
+	in := provisioned(t, &Incode{Headers: StaticHeaders{"X-Incode-Key": {"k1", "k2"}, "x-second": {"two"}}})
+	for _, c := range []struct {
+		name    string
+		headers map[string][]string
+		code    string
+	}{
+		{"both", map[string][]string{"X-Incode-Key": {"k2"}, "X-Second": {"two"}}, ""},
+		{"one missing", map[string][]string{"X-Incode-Key": {"k1"}}, "missing_header"},
+		{"wrong value", map[string][]string{"X-Incode-Key": {"k3"}, "X-Second": {"two"}}, "header_mismatch"},
+		{"twice", map[string][]string{"X-Incode-Key": {"k1", "k1"}, "X-Second": {"two"}}, "duplicate_header"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			d := jsonDelivery([]byte(`{}`))
+			for k, vs := range c.headers {
+				for _, v := range vs {
+					d.Request.Header.Add(k, v)
+				}
+			}
+			assertCode(t, in.Verify(d), c.code)
+		})
+	}
+	if got := strings.Join(in.CredentialHeaders(), ","); got != "X-Incode-Key,X-Second" {
+		t.Errorf("CredentialHeaders %s", got)
+	}
+}
+
+func TestIncodeProvisionRefuses(t *testing.T) {
+	for name, in := range map[string]*Incode{
+		"nothing":         {},
+		"oauth no secret": {OAuth: &IncodeOAuth{ClientID: "c", TokenPath: "/t"}},
+		"oauth no path":   {OAuth: &IncodeOAuth{ClientID: "c", Secrets: []string{"s"}}},
+		"oauth no client": {OAuth: &IncodeOAuth{Secrets: []string{"s"}, TokenPath: "/t"}},
+		"empty header":    {Headers: StaticHeaders{"X-A": {""}}},
+	} {
+		if err := in.Provision(testContext(t)); err == nil {
+			t.Errorf("%s: started", name)
+		}
+	}
+}
+
+func TestIncodeAcknowledge(t *testing.T) {
+	in := &Incode{}
+	json := http.Header{"Content-Type": {"application/json; charset=utf-8"}}
+	for _, c := range []struct {
+		status  int
+		header  http.Header
+		replace bool
+	}{
+		{200, json, false},
+		{204, nil, false},
+		{200, http.Header{"Content-Type": {"text/plain"}}, true},
+		{201, json, true},
+		{202, nil, true},
+		{500, nil, false},
+		{404, nil, false},
+	} {
+		a, replace := in.Acknowledge(c.status, c.header)
+		if replace != c.replace || (replace && (a.Status != 200 || a.ContentType != "application/json" || string(a.Body) != `{"success":true}`)) {
+			t.Errorf("%d %v: %v %+v", c.status, c.header, replace, a)
+		}
+	}
+}
+
+// The seed's blacklisted sample has a trailing comma: it is refused as
+// invalid JSON, never a 500.
+func TestIncodeTrailingComma(t *testing.T) {
+	body, err := os.ReadFile(filepath.Join("..", "testdata", "incode", "invalid", "auth_fail_blacklisted_trailing_comma.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = (&Incode{}).Normalize(jsonDelivery(body))
+	assertCode(t, err, "invalid_json")
+}
+
+func FuzzIncodeNormalize(f *testing.F) {
+	body, _ := os.ReadFile(filepath.Join("..", "testdata", "incode", "invalid", "auth_fail_blacklisted_trailing_comma.txt"))
+	f.Add(body)
+	f.Add([]byte(`{"overallStatus":"PASS","recognitionConfidence":[1],"error":{"name":1}}`))
+	f.Add([]byte(`{"onboardingStatus":"X","spoofConfidence":1e400}`))
+	fuzzNormalize(f, "incode", &Incode{})
+}
