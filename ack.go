@@ -10,23 +10,24 @@ import (
 	"github.com/biohook/caddy-biohook/vendors"
 )
 
-// ackWriter lets a vendor's Acknowledger replace the upstream's answer with
-// the one the vendor needs (exactly 200, or 200 with a JSON body). It decides
-// when the upstream's status arrives and, when it replaced the answer, drops
-// the upstream's body.
-type ackWriter struct {
+// answerWriter stands between the next handler and the vendor. It records
+// the status the next handler answered with (for dedupe and metrics) and
+// lets a vendor's Acknowledger replace that answer with the one the vendor
+// needs (exactly 200, or 200 with a JSON body), dropping the upstream's body.
+type answerWriter struct {
 	*caddyhttp.ResponseWriterWrapper
-	acker       vendors.Acknowledger
+	acker       vendors.Acknowledger // nil: the upstream's answer goes back as it is
+	status      int                  // the next handler's status; 0 until it answers
 	wroteHeader bool
 	discard     bool
 }
 
-func newAckWriter(w http.ResponseWriter, a vendors.Acknowledger) *ackWriter {
-	return &ackWriter{ResponseWriterWrapper: &caddyhttp.ResponseWriterWrapper{ResponseWriter: w}, acker: a}
+func newAnswerWriter(w http.ResponseWriter, a vendors.Acknowledger) *answerWriter {
+	return &answerWriter{ResponseWriterWrapper: &caddyhttp.ResponseWriterWrapper{ResponseWriter: w}, acker: a}
 }
 
 // WriteHeader implements http.ResponseWriter.
-func (w *ackWriter) WriteHeader(status int) {
+func (w *answerWriter) WriteHeader(status int) {
 	if w.wroteHeader {
 		return
 	}
@@ -34,13 +35,22 @@ func (w *ackWriter) WriteHeader(status int) {
 		w.ResponseWriter.WriteHeader(status) // informational: not the answer
 		return
 	}
-	w.wroteHeader = true
+	w.wroteHeader, w.status = true, status
+	if w.acker == nil {
+		w.ResponseWriter.WriteHeader(status)
+		return
+	}
 	answer, replace := w.acker.Acknowledge(status, w.Header())
 	if !replace {
 		w.ResponseWriter.WriteHeader(status)
 		return
 	}
 	w.discard = true
+	writeAnswer(w.ResponseWriter, answer)
+}
+
+// writeAnswer writes a vendor's answer in place of whatever was prepared.
+func writeAnswer(w http.ResponseWriter, answer vendors.Answer) {
 	h := w.Header()
 	h.Del("Content-Encoding")
 	h.Del("Transfer-Encoding")
@@ -50,12 +60,12 @@ func (w *ackWriter) WriteHeader(status int) {
 	} else {
 		h.Del("Content-Type")
 	}
-	w.ResponseWriter.WriteHeader(answer.Status)
-	_, _ = w.ResponseWriter.Write(answer.Body)
+	w.WriteHeader(answer.Status)
+	_, _ = w.Write(answer.Body)
 }
 
 // Write implements http.ResponseWriter.
-func (w *ackWriter) Write(p []byte) (int, error) {
+func (w *answerWriter) Write(p []byte) (int, error) {
 	if !w.wroteHeader {
 		w.WriteHeader(http.StatusOK)
 	}
@@ -66,7 +76,7 @@ func (w *ackWriter) Write(p []byte) (int, error) {
 }
 
 // ReadFrom keeps io.Copy from reaching past the wrapper to the real writer.
-func (w *ackWriter) ReadFrom(r io.Reader) (int64, error) {
+func (w *answerWriter) ReadFrom(r io.Reader) (int64, error) {
 	if !w.wroteHeader {
 		w.WriteHeader(http.StatusOK)
 	}
@@ -78,7 +88,7 @@ func (w *ackWriter) ReadFrom(r io.Reader) (int64, error) {
 
 // Flush implements http.Flusher. Nothing is flushed before the status is
 // decided, and a replaced answer is already complete.
-func (w *ackWriter) Flush() {
+func (w *answerWriter) Flush() {
 	if !w.wroteHeader || w.discard {
 		return
 	}
@@ -87,7 +97,7 @@ func (w *ackWriter) Flush() {
 
 // Interface guards
 var (
-	_ http.ResponseWriter = (*ackWriter)(nil)
-	_ http.Flusher        = (*ackWriter)(nil)
-	_ io.ReaderFrom       = (*ackWriter)(nil)
+	_ http.ResponseWriter = (*answerWriter)(nil)
+	_ http.Flusher        = (*answerWriter)(nil)
+	_ io.ReaderFrom       = (*answerWriter)(nil)
 )

@@ -28,6 +28,16 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	biohook <vendor> {
 //		max_size <size>     # default 1MiB (the vendor's own where larger)
 //		normalize on|off    # default on
+//		dedupe {            # forward each event once
+//			ttl <duration>              # default 72h
+//			store memory|redis [<url>]  # default memory; a redis block takes
+//			                            # url, address, username, password, db, tls
+//			key_prefix <prefix>         # default biohook:
+//			max_entries <n>             # memory store bound, default 100000
+//			lease <duration>            # default 30s
+//			wait <duration>             # default 2s
+//			on_store_error reject|forward
+//		}
 //		<vendor options>    # secret, app_id, public_url, ... as the vendor reads them
 //	}
 //
@@ -73,6 +83,11 @@ func (h *Handler) unmarshalCommon(d *caddyfile.Dispenser) ([]caddyfile.Token, er
 			}
 		case "normalize":
 			if err := h.unmarshalNormalize(d); err != nil {
+				return nil, err
+			}
+		case "dedupe":
+			h.Dedupe = new(Dedupe)
+			if err := h.Dedupe.unmarshalCaddyfile(d); err != nil {
 				return nil, err
 			}
 		default:

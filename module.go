@@ -42,6 +42,9 @@ type Handler struct {
 	// With false, deliveries are verified and forwarded as they came.
 	Normalize *bool `json:"normalize,omitempty"`
 
+	// Forward each event once; see Dedupe.
+	Dedupe *Dedupe `json:"dedupe,omitempty"`
+
 	vendor     vendors.Vendor
 	vendorName string
 	normalize  bool
@@ -49,6 +52,7 @@ type Handler struct {
 	strip      []string
 	acker      vendors.Acknowledger
 	endpoint   vendors.EndpointServer
+	metrics    *vendorMetrics
 	logger     *zap.Logger
 }
 
@@ -78,6 +82,21 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	h.vendorName = caddy.GetModuleName(mod)
 	h.normalize = h.Normalize == nil || *h.Normalize
 	h.provisionOptional(v)
+	if err := registerMetrics(ctx.GetMetricsRegistry()); err != nil {
+		return fmt.Errorf("biohook: metrics: %w", err)
+	}
+	h.metrics = newVendorMetrics(h.vendorName)
+	if h.Dedupe != nil {
+		return h.Dedupe.provision(ctx, h.vendorName)
+	}
+	return nil
+}
+
+// Cleanup lets go of the dedupe store; the last route using it closes it.
+func (h *Handler) Cleanup() error {
+	if h.Dedupe != nil {
+		return h.Dedupe.cleanup()
+	}
 	return nil
 }
 
@@ -108,6 +127,13 @@ func (h *Handler) Validate() error {
 	if h.vendor == nil {
 		return errors.New("biohook: no vendor configured")
 	}
+	if h.Dedupe != nil {
+		var skew time.Duration
+		if s, ok := h.vendor.(vendors.Skewer); ok {
+			skew = s.SignatureWindow()
+		}
+		return h.Dedupe.validate(skew)
+	}
 	return nil
 }
 
@@ -126,48 +152,58 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		return h.refuse(w, r, rej)
 	}
 	d := &vendors.Delivery{Request: r, Body: body, Received: time.Now()}
-	out, id, err := h.process(d)
+	out, source, id, err := h.process(d)
+	h.metrics.process.Observe(time.Since(d.Received).Seconds())
 	if err != nil {
 		return h.refuse(w, r, vendors.AsRejection(err))
 	}
 	h.prepareUpstream(r, out, id)
-	if h.acker != nil {
-		w = newAckWriter(w, h.acker)
+	aw := newAnswerWriter(w, h.acker)
+	if h.Dedupe != nil {
+		err = h.forwardOnce(aw, r, next, source, id)
+	} else {
+		err = next.ServeHTTP(aw, r)
 	}
-	return next.ServeHTTP(w, r)
+	if aw.status != 0 || err != nil {
+		h.metrics.forwarded.Inc()
+		h.metrics.answered(aw.status, err)
+	}
+	return err
 }
 
 // process verifies the delivery and, unless normalisation is off, encodes its
-// event. It returns the body to forward and the event id. A panic in a vendor
-// becomes a 500 for this request, never a crashed server.
-func (h *Handler) process(d *vendors.Delivery) (out []byte, id string, err error) {
+// event. It returns the body to forward and the event's source and id. A
+// panic in a vendor becomes a 500 for this request, never a crashed server.
+func (h *Handler) process(d *vendors.Delivery) (out []byte, source, id string, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			h.logger.Error("vendor panicked", zap.String("vendor", h.vendorName),
 				zap.Any("panic", p), zap.Stack("stack"))
 			err = vendors.Reject(http.StatusInternalServerError, "internal_error", errors.New("vendor panicked"))
+			out, source, id = nil, "", ""
 		}
 	}()
 	if err := h.vendor.Verify(d); err != nil {
-		return nil, "", err
+		return nil, "", "", err
 	}
 	if !h.normalize {
-		return d.Body, vendors.DerivedID(h.vendorName, d.Body), nil
+		return d.Body, vendors.Source(h.vendorName), vendors.DerivedID(h.vendorName, d.Body), nil
 	}
 	ev, err := h.vendor.Normalize(d)
 	if err != nil {
-		return nil, "", err
+		return nil, "", "", err
 	}
 	out, err = ev.Encode()
 	if err != nil {
-		return nil, "", vendors.BadPayload("invalid_json", err)
+		return nil, "", "", vendors.BadPayload("invalid_json", err)
 	}
-	return out, ev.ID, nil
+	return out, ev.Source, ev.ID, nil
 }
 
 // Interface guards
 var (
 	_ caddy.Provisioner           = (*Handler)(nil)
 	_ caddy.Validator             = (*Handler)(nil)
+	_ caddy.CleanerUpper          = (*Handler)(nil)
 	_ caddyhttp.MiddlewareHandler = (*Handler)(nil)
 )

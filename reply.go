@@ -3,6 +3,7 @@ package biohook
 import (
 	"net/http"
 
+	"github.com/caddyserver/caddy/v2"
 	"github.com/go-json-experiment/json/jsontext"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -14,6 +15,9 @@ import (
 // logs it once, and forwards nothing. The reason code never carries a secret
 // or an expected value.
 func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, rej *vendors.Rejection) error {
+	if h.metrics != nil {
+		h.metrics.rejection(rej.Code)
+	}
 	level := zapcore.WarnLevel
 	if rej.Status >= 500 {
 		level = zapcore.ErrorLevel
@@ -24,8 +28,12 @@ func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, rej *vendors.Re
 			zap.String("reason", rej.Code),
 			zap.Int("status", rej.Status),
 			zap.String("remote_addr", r.RemoteAddr),
+			zap.String("request_id", requestID(r)),
 			zap.Error(rej.Err),
 		)
+	}
+	if rej.Status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", retryAfter) // every vendor retries a 503
 	}
 	body, _ := jsontext.AppendQuote([]byte(`{"error":`), rej.Code)
 	body = append(body, '}')
@@ -33,4 +41,15 @@ func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, rej *vendors.Re
 	w.WriteHeader(rej.Status)
 	_, err := w.Write(body)
 	return err
+}
+
+// requestID is Caddy's id for the request, for matching a log line with the
+// access log.
+func requestID(r *http.Request) string {
+	if repl, ok := r.Context().Value(caddy.ReplacerCtxKey).(*caddy.Replacer); ok {
+		if id, ok := repl.GetString("http.request.uuid"); ok {
+			return id
+		}
+	}
+	return ""
 }

@@ -275,6 +275,9 @@ func normalTime(s string) string {
 	return t.UTC().Format(time.RFC3339Nano)
 }
 
+// SignatureWindow implements Skewer.
+func (e *Entrust) SignatureWindow() time.Duration { return time.Duration(e.MaxSkew) }
+
 // CredentialHeaders names the signature headers. Content-Digest goes too:
 // it describes the vendor's body, not the event forwarded.
 func (e *Entrust) CredentialHeaders() []string {

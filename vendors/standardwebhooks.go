@@ -180,6 +180,9 @@ func (s *StandardWebhooks) Normalize(d *Delivery) (*Event, error) {
 	return ev, nil
 }
 
+// SignatureWindow implements Skewer.
+func (s *StandardWebhooks) SignatureWindow() time.Duration { return time.Duration(s.Tolerance) }
+
 // CredentialHeaders names the signature headers. webhook-id and
 // webhook-timestamp stay: the app may use the id to deduplicate.
 func (s *StandardWebhooks) CredentialHeaders() []string { return []string{"Webhook-Signature"} }

@@ -78,3 +78,11 @@ type Acknowledger interface {
 type EndpointServer interface {
 	ServeEndpoint(w http.ResponseWriter, r *http.Request) (handled bool, err error)
 }
+
+// Skewer is implemented by vendors that sign a time: SignatureWindow is how
+// far from this server's clock a delivery may be. Deduplication must
+// remember events at least that long, or a replay could outlive the memory
+// of the original.
+type Skewer interface {
+	SignatureWindow() time.Duration
+}

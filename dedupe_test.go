@@ -1,0 +1,211 @@
+package biohook
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+func dedupeSite(up *upstream, store string) string {
+	return `
+:9080 {
+	handle /hooks/entrust {
+		biohook entrust {
+			secret entrust-dedupe-token
+			dedupe {
+				ttl 1h
+				` + store + `
+			}
+		}
+		reverse_proxy ` + up.addr() + `
+	}
+	handle /hooks/incode {
+		biohook incode {
+			header X-Key k
+			dedupe
+		}
+		reverse_proxy ` + up.addr() + `
+	}
+}
+`
+}
+
+// entrustEvent signs a distinct Entrust event with the given id.
+func entrustEvent(t testing.TB, id string) ([]byte, http.Header) {
+	body := []byte(fmt.Sprintf(`{"id":%q,"type":"user.updated","accountId":"a","eventTime":"2026-01-02T03:04:05Z","data":{"subject":"s"}}`, id))
+	return body, entrustHeaders(t, caddyBase+"/hooks/entrust", body, "entrust-dedupe-token", time.Now())
+}
+
+// A delivery of an event already accepted is answered as a success and not
+// forwarded again; one whose forwarding failed is not remembered.
+func TestDedupeThroughCaddy(t *testing.T) {
+	up := newUpstream(t)
+	tester := startCaddy(t, dedupeSite(up, "store memory"))
+	body, h := entrustEvent(t, "dedupe-1")
+	res, answer := post(t, tester, "/hooks/entrust", body, h)
+	mustStatus(t, res, answer, 200)
+	if res.Header.Get("Biohook-Duplicate") != "" || len(up.take()) != 1 {
+		t.Fatal("the first delivery was not forwarded")
+	}
+	res, answer = post(t, tester, "/hooks/entrust", body, h)
+	mustStatus(t, res, answer, 200)
+	if res.Header.Get("Biohook-Duplicate") != "true" || len(up.take()) != 0 {
+		t.Fatalf("a duplicate was forwarded: %v %q", res.Header, answer)
+	}
+	// The upstream fails: the event is not remembered, so the retry goes through.
+	body, h = entrustEvent(t, "dedupe-2")
+	up.answer(503, "deploying")
+	res, _ = post(t, tester, "/hooks/entrust", body, h)
+	if res.StatusCode != 503 || len(up.take()) != 1 {
+		t.Fatalf("status %d", res.StatusCode)
+	}
+	up.answer(200, "ok")
+	res, _ = post(t, tester, "/hooks/entrust", body, h)
+	if res.StatusCode != 200 || res.Header.Get("Biohook-Duplicate") != "" || len(up.take()) != 1 {
+		t.Fatalf("the retry after a failure was not forwarded: %d", res.StatusCode)
+	}
+	// Incode's duplicates get Incode's acknowledgement.
+	ih := http.Header{"Content-Type": {"application/json"}, "X-Key": {"k"}}
+	post(t, tester, "/hooks/incode", readFixture(t, "incode", "auth_pass.json"), ih)
+	res, answer = post(t, tester, "/hooks/incode", readFixture(t, "incode", "auth_pass.json"), ih)
+	if answer != `{"success":true}` || res.Header.Get("Biohook-Duplicate") != "true" || len(up.take()) != 1 {
+		t.Fatalf("incode duplicate: %q %v", answer, res.Header)
+	}
+}
+
+// The upstream is unreachable: a 502 the vendor retries, and the event is
+// not remembered.
+func TestDedupeUpstreamDown(t *testing.T) {
+	tester := startCaddy(t, `
+:9080 {
+	handle /hooks/entrust {
+		biohook entrust {
+			secret entrust-dedupe-token
+			dedupe
+		}
+		reverse_proxy 127.0.0.1:1
+	}
+}`)
+	body, h := entrustEvent(t, "dedupe-down")
+	for i := 0; i < 2; i++ {
+		res, _ := post(t, tester, "/hooks/entrust", body, h)
+		if res.StatusCode != 502 || res.Header.Get("Biohook-Duplicate") != "" {
+			t.Fatalf("attempt %d: %d", i, res.StatusCode)
+		}
+	}
+}
+
+// Identical deliveries at the same moment are forwarded once; the copies
+// wait for the outcome and are answered as duplicates.
+func TestDedupeConcurrentCopies(t *testing.T) {
+	slow := newSlowUpstream(t, 300*time.Millisecond)
+	startCaddy(t, dedupeSite(slow, "store memory"))
+	body, h := entrustEvent(t, "dedupe-concurrent")
+	statuses := concurrentPosts(t, caddyBase+"/hooks/entrust", body, h, 50, 50)
+	if n := slow.count(); n != 1 {
+		t.Fatalf("forwarded %d times", n)
+	}
+	for status, n := range statuses {
+		if status != 200 {
+			t.Errorf("%d copies answered %d", n, status)
+		}
+	}
+}
+
+// concurrentPosts sends n copies of one delivery, c at a time, and counts
+// the statuses.
+func concurrentPosts(t *testing.T, url string, body []byte, h http.Header, n, c int) map[int]int {
+	t.Helper()
+	var mu sync.Mutex
+	statuses := map[int]int{}
+	sem := make(chan struct{}, c)
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			status := postOnce(url, body, h)
+			mu.Lock()
+			statuses[status]++
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	return statuses
+}
+
+func postOnce(url string, body []byte, h http.Header) int {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, url, strings.NewReader(string(body)))
+	req.Header = h.Clone()
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0
+	}
+	io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	return res.StatusCode
+}
+
+func newSlowUpstream(t *testing.T, pause time.Duration) *upstream {
+	u := newUpstream(t)
+	inner := u.Server.Config.Handler
+	u.Server.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(pause)
+		inner.ServeHTTP(w, r)
+	})
+	return u
+}
+
+func (u *upstream) count() int {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return len(u.requests)
+}
+
+func TestMemoryStoreEvictionAndExpiry(t *testing.T) {
+	m := newMemoryStore(3)
+	now := time.Unix(1000, 0)
+	m.now = func() time.Time { return now }
+	ctx := context.Background()
+	for _, k := range []string{"a", "b", "c", "d"} {
+		if s, _ := m.Claim(ctx, k, "tok-"+k, time.Minute); s != claimed {
+			t.Fatalf("%s: %v", k, s)
+		}
+		m.Complete(ctx, k, "tok-"+k, time.Hour)
+	}
+	if m.order.Len() != 3 {
+		t.Fatalf("%d entries, bound 3", m.order.Len())
+	}
+	if s, _ := m.Claim(ctx, "a", "x", time.Minute); s != claimed {
+		t.Fatal("the oldest entry was not evicted")
+	}
+	if s, _ := m.Claim(ctx, "d", "x", time.Minute); s != seen {
+		t.Fatal("a recent entry was lost")
+	}
+	if s, _ := m.Claim(ctx, "a", "y", time.Minute); s != inFlight {
+		t.Fatal("an in-flight claim was not seen")
+	}
+	if m.Complete(ctx, "a", "wrong-token", time.Hour); true {
+		if s, _ := m.Claim(ctx, "a", "y", time.Minute); s != inFlight {
+			t.Fatal("another holder's token completed the claim")
+		}
+	}
+	now = now.Add(2 * time.Minute) // the lease of "a" has run out
+	if s, _ := m.Claim(ctx, "a", "z", time.Minute); s != claimed {
+		t.Fatal("an expired lease still blocks the event")
+	}
+	now = now.Add(2 * time.Hour) // every ttl has run out
+	m.Claim(ctx, "e", "t", time.Minute)
+	if m.order.Len() != 1 {
+		t.Fatalf("expired entries kept: %d", m.order.Len())
+	}
+}
