@@ -32,6 +32,16 @@ type RedisStore struct {
 	TLS bool `json:"tls,omitempty"`
 }
 
+func init() {
+	// The client's own log lines repeat on every failed dial; the handler
+	// logs an outage once, when it starts and when it ends.
+	redis.SetLogger(quietRedisLog{})
+}
+
+type quietRedisLog struct{}
+
+func (quietRedisLog) Printf(context.Context, string, ...any) {}
+
 // redisPool shares one client, and so one connection pool, between every
 // route and every config that names the same Redis; the client closes when
 // the last of them is cleaned up.
@@ -133,11 +143,12 @@ var (
 )
 
 // redisClient fails fast on an outage: the vendor gets a 503 it retries
-// rather than waiting past its own timeout.
+// rather than waiting past its own timeout. One retry lets a pooled
+// connection that died with a restarted Redis be replaced at once.
 func redisClient(opts *redis.Options) *redis.Client {
-	opts.DialTimeout = time.Second
+	opts.DialTimeout = 500 * time.Millisecond
 	opts.ReadTimeout = 500 * time.Millisecond
 	opts.WriteTimeout = 500 * time.Millisecond
-	opts.MaxRetries = 0
+	opts.MaxRetries = 1
 	return redis.NewClient(opts)
 }

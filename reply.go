@@ -19,8 +19,8 @@ func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, rej *vendors.Re
 		h.metrics.rejection(rej.Code)
 	}
 	level := zapcore.WarnLevel
-	if rej.Status >= 500 {
-		level = zapcore.ErrorLevel
+	if rej.Status == http.StatusInternalServerError {
+		level = zapcore.ErrorLevel // a bug, not a vendor's or an attacker's doing
 	}
 	if ce := h.logger.Check(level, "delivery refused"); ce != nil {
 		ce.Write(
