@@ -136,7 +136,9 @@ func TestRedisOutage(t *testing.T) {
 	inst := startInstance(t, redisInstanceSite("127.0.0.1:19183", up.addr(), "127.0.0.1:16391", "biohook-outage:"), "127.0.0.1:19183")
 	url := "http://127.0.0.1:19183/hooks/entrust"
 	first, _ := entrustEvent(t, "outage-first")
-	sign := func(body []byte) int { return postOnce(url, body, entrustHeaders(t, url, body, "entrust-dedupe-token", time.Now())) }
+	sign := func(body []byte) int {
+		return postOnce(url, body, entrustHeaders(t, url, body, "entrust-dedupe-token", time.Now()))
+	}
 	if sign(first) != 200 || len(up.take()) != 1 {
 		t.Fatal("the first delivery was not forwarded")
 	}
