@@ -23,6 +23,9 @@ func CheckContentDigest(fieldValues []string, body []byte) error {
 	if len(fieldValues) == 0 {
 		return ErrDigestMissing
 	}
+	if m, ok := singleByteSeq(fieldValues); ok {
+		return checkDigest(m.key, m.value, body)
+	}
 	dict, err := httpsfv.UnmarshalDictionary(fieldValues)
 	if err != nil {
 		return ErrDigestMalformed
@@ -49,6 +52,18 @@ func CheckContentDigest(fieldValues []string, body []byte) error {
 	}
 	if checked == 0 {
 		return ErrDigestUnsupported
+	}
+	return nil
+}
+
+// checkDigest checks a field of one member, alg=:digest:.
+func checkDigest(alg string, digest, body []byte) error {
+	sum, ok := digestAlgorithms[alg]
+	if !ok {
+		return ErrDigestUnsupported
+	}
+	if !Equal(sum(body), digest) {
+		return ErrDigestMismatch
 	}
 	return nil
 }

@@ -46,15 +46,11 @@ func ParseSignature(header http.Header, label string) (*SignatureInput, []byte, 
 	if err != nil {
 		return nil, nil, ErrSignatureMalformed
 	}
-	sigs, err := httpsfv.UnmarshalDictionary(sigLines)
+	sig, err := signatureValue(sigLines, label)
 	if err != nil {
-		return nil, nil, ErrSignatureMalformed
+		return nil, nil, err
 	}
 	inputMember, ok := inputs.Get(label)
-	if !ok {
-		return nil, nil, ErrSignatureLabel
-	}
-	sigMember, ok := sigs.Get(label)
 	if !ok {
 		return nil, nil, ErrSignatureLabel
 	}
@@ -62,19 +58,42 @@ func ParseSignature(header http.Header, label string) (*SignatureInput, []byte, 
 	if !ok {
 		return nil, nil, ErrSignatureMalformed
 	}
-	sigItem, ok := sigMember.(httpsfv.Item)
-	if !ok {
-		return nil, nil, ErrSignatureMalformed
-	}
-	sig, ok := sigItem.Value.([]byte)
-	if !ok || len(sig) == 0 {
-		return nil, nil, ErrSignatureMalformed
-	}
 	in, err := newSignatureInput(label, list)
 	if err != nil {
 		return nil, nil, err
 	}
 	return in, sig, nil
+}
+
+// signatureValue reads the signature bytes of label from the Signature field.
+func signatureValue(lines []string, label string) ([]byte, error) {
+	var sig []byte
+	if m, ok := singleByteSeq(lines); ok {
+		if m.key != label {
+			return nil, ErrSignatureLabel
+		}
+		sig = m.value
+	} else {
+		sigs, err := httpsfv.UnmarshalDictionary(lines)
+		if err != nil {
+			return nil, ErrSignatureMalformed
+		}
+		member, ok := sigs.Get(label)
+		if !ok {
+			return nil, ErrSignatureLabel
+		}
+		item, ok := member.(httpsfv.Item)
+		if !ok {
+			return nil, ErrSignatureMalformed
+		}
+		if sig, ok = item.Value.([]byte); !ok {
+			return nil, ErrSignatureMalformed
+		}
+	}
+	if len(sig) == 0 {
+		return nil, ErrSignatureMalformed
+	}
+	return sig, nil
 }
 
 func newSignatureInput(label string, list httpsfv.InnerList) (*SignatureInput, error) {
