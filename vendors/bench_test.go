@@ -39,6 +39,22 @@ func BenchmarkVendorPath(b *testing.B) {
 		d := signedEntrust(b, url, body, "entrust-token", time.Now())
 		benchVendor(b, e, body, d.Request.Header, url)
 	})
+	b.Run("incode", func(b *testing.B) {
+		in := provisioned(b, &Incode{Headers: StaticHeaders{"X-Incode-Key": {"incode-key"}}})
+		header := http.Header{"Content-Type": {"application/json"}, "X-Incode-Key": {"incode-key"}}
+		benchVendor(b, in, benchFixture(b, "incode", "auth_pass.json"), header, "https://hooks.example.com/hooks/incode")
+	})
+	b.Run("incode/floor", func(b *testing.B) {
+		benchFloor(b, benchFixture(b, "incode", "auth_pass.json"), func([]byte) { sha256.Sum256([]byte("incode-key")) })
+	})
+	b.Run("argos_ecb", func(b *testing.B) {
+		a := provisioned(b, &ARGOS{Secrets: []string{"argos-test-api-key"}})
+		header := http.Header{"Content-Type": {"application/json"}}
+		benchVendor(b, a, benchFixture(b, "argos", "ecb/approved.json"), header, "https://hooks.example.com/hooks/argos")
+	})
+	b.Run("argos_ecb/floor", func(b *testing.B) {
+		benchFloor(b, benchFixture(b, "argos", "approved.json"), func([]byte) {})
+	})
 	b.Run("entrust/floor", func(b *testing.B) {
 		benchFloor(b, benchFixture(b, "entrust", "user.created.json"), func(body []byte) {
 			sha256.Sum256(body)
