@@ -17,7 +17,14 @@ import (
 // instance is a Caddy process started from the binary.
 type instance struct {
 	cmd *exec.Cmd
-	log *strings.Builder
+	out *lockedWriter // its stdout and stderr
+}
+
+// logs returns what the process has written so far.
+func (i *instance) logs() string {
+	i.out.mu.Lock()
+	defer i.out.mu.Unlock()
+	return i.out.b.String()
 }
 
 // startInstance runs the binary with the Caddyfile and waits until addr
@@ -31,14 +38,14 @@ func startInstance(t *testing.T, caddyfile, addr string, env ...string) *instanc
 	}
 	cmd := exec.Command(caddyBinary(t), "run", "--config", path, "--adapter", "caddyfile")
 	cmd.Env = append(os.Environ(), append(env, "XDG_DATA_HOME="+dir, "XDG_CONFIG_HOME="+dir)...)
-	logs := &strings.Builder{}
-	cmd.Stdout, cmd.Stderr = &lockedWriter{b: logs}, &lockedWriter{b: logs}
+	out := &lockedWriter{b: &strings.Builder{}}
+	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
 	waitListening(t, addr)
-	return &instance{cmd: cmd, log: logs}
+	return &instance{cmd: cmd, out: out}
 }
 
 func waitListening(t *testing.T, addr string) {

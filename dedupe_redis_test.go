@@ -155,7 +155,7 @@ func TestRedisOutage(t *testing.T) {
 	if n := len(up.take()); n != 0 {
 		t.Fatalf("%d deliveries forwarded without dedupe", n)
 	}
-	if c := countLines(inst.log.String(), "dedupe store unavailable"); c != 1 {
+	if c := countLines(inst.logs(), "dedupe store unavailable"); c != 1 {
 		t.Errorf("the outage was logged %d times, want once", c)
 	}
 	own.start(t)
@@ -169,7 +169,7 @@ func TestRedisOutage(t *testing.T) {
 		}
 	}
 	if status != 200 {
-		t.Fatalf("after the outage: %d\n%s", status, inst.log.String())
+		t.Fatalf("after the outage: %d\n%s", status, inst.logs())
 	}
 }
 
