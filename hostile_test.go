@@ -11,6 +11,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/biohook/caddy-biohook/deliver"
+	"github.com/biohook/caddy-biohook/verify"
 )
 
 // hostileVendor is one row family of the hostile-input suite: a route and
@@ -20,13 +23,13 @@ type hostileVendor struct {
 	path       string
 	route      string // the biohook block, max_size 64KiB
 	credential string // the header that carries the proof
-	// valid builds a genuine delivery of body to path, proved with secret.
-	valid func(t *testing.T, path string, body []byte, secret string) http.Header
-	body  []byte // a genuine payload
+	// valid builds a genuine delivery of payload (the vendor's JSON) to
+	// path, proved with secret: the body as sent and its headers.
+	valid   func(t *testing.T, path string, payload []byte, secret string) ([]byte, http.Header)
+	payload []byte // a genuine payload
 	// bodyIntegrity: the vendor's proof covers the body, so a one-byte
-	// change is refused (FACEIO's token does not).
+	// change is refused (a static token or header does not).
 	bodyIntegrity bool
-	wrapBody      func(payload []byte) []byte // builds the delivered body from a JSON payload
 }
 
 const hostileSecret = "hostile-suite-secret"
@@ -39,30 +42,56 @@ const hostileGlobals = `servers {
 		}
 	}`
 
+// built returns a valid func that builds deliveries with deliver.Build.
+func built(o deliver.Options) func(t *testing.T, path string, payload []byte, secret string) ([]byte, http.Header) {
+	return func(t *testing.T, path string, payload []byte, secret string) ([]byte, http.Header) {
+		o := o
+		o.URL, o.Payload, o.Secrets = caddyBase+path, payload, []string{secret}
+		if h := o.Settings["header"]; h != "" {
+			// a static header carries the secret: nothing is signed or encrypted
+			o.Settings, o.Secrets = map[string]string{"header": h + secret}, nil
+		}
+		d, err := deliver.Build(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d.Body, d.Header
+	}
+}
+
 func hostileVendors(t *testing.T) []hostileVendor {
 	return []hostileVendor{
 		{
 			name: "faceio", path: "/hooks/faceio", credential: "WWW-Authenticate",
-			route: `biohook faceio {
-			secret ` + hostileSecret + `
-			max_size 64KiB
-		}`,
-			valid: func(t *testing.T, path string, body []byte, secret string) http.Header {
-				return faceioHeaders(secret)
-			},
-			body: readFixture(t, "faceio", "auth.json"),
+			route:   "biohook faceio {\n\t\t\tsecret " + hostileSecret + "\n\t\t\tmax_size 64KiB\n\t\t}",
+			valid:   built(deliver.Options{Vendor: "faceio"}),
+			payload: readFixture(t, "faceio", "auth.json"),
 		},
 		{
 			name: "entrust", path: "/hooks/entrust", credential: "Signature",
-			route: `biohook entrust {
-			secret ` + hostileSecret + `
-			max_size 64KiB
-		}`,
-			valid: func(t *testing.T, path string, body []byte, secret string) http.Header {
-				return entrustHeaders(t, caddyBase+path, body, secret, time.Now())
-			},
-			body:          readFixture(t, "entrust", "face.biometric.created.json"),
+			route:         "biohook entrust {\n\t\t\tsecret " + hostileSecret + "\n\t\t\tmax_size 64KiB\n\t\t}",
+			valid:         built(deliver.Options{Vendor: "entrust"}),
+			payload:       readFixture(t, "entrust", "face.biometric.created.json"),
 			bodyIntegrity: true,
+		},
+		{
+			name: "authenteq", path: "/hooks/authenteq", credential: "X-Signature",
+			route:         "biohook authenteq {\n\t\t\tclient_id hostile-client\n\t\t\tsecret " + hostileSecret + "\n\t\t\tmax_size 64KiB\n\t\t}",
+			valid:         built(deliver.Options{Vendor: "authenteq", ClientID: "hostile-client"}),
+			payload:       []byte(`{"id":"7f1c2a4e-0000-4000-8000-0000000000aa","status":"PASSED","documentData":{"documentType":"PP"}}`),
+			bodyIntegrity: true,
+		},
+		{
+			name: "argos", path: "/hooks/argos", credential: "X-Argos-Token",
+			route:   "biohook argos {\n\t\t\theader X-Argos-Token " + hostileSecret + "\n\t\t\tmax_size 64KiB\n\t\t}",
+			valid:   built(deliver.Options{Vendor: "argos", Settings: map[string]string{"header": "X-Argos-Token: "}}),
+			payload: readFixture(t, "argos", "approved.json"),
+		},
+		{
+			name: "incode", path: "/hooks/incode", credential: "X-Incode-Key",
+			route:   "biohook incode {\n\t\t\theader X-Incode-Key " + hostileSecret + "\n\t\t\tmax_size 64KiB\n\t\t}",
+			valid:   built(deliver.Options{Vendor: "incode", Settings: map[string]string{"header": "X-Incode-Key: "}}),
+			payload: readFixture(t, "incode", "auth_pass.json"),
 		},
 	}
 }
@@ -86,12 +115,13 @@ type hostileCase struct {
 
 func hostileCases() []hostileCase {
 	genuine := func(t *testing.T, v hostileVendor) (string, []byte, http.Header) {
-		return http.MethodPost, v.body, v.valid(t, v.path, v.body, hostileSecret)
+		body, h := v.valid(t, v.path, v.payload, hostileSecret)
+		return http.MethodPost, body, h
 	}
-	with := func(f func(h http.Header, body []byte) []byte) func(t *testing.T, v hostileVendor) (string, []byte, http.Header) {
+	with := func(f func(v hostileVendor, h http.Header, body []byte) []byte) func(t *testing.T, v hostileVendor) (string, []byte, http.Header) {
 		return func(t *testing.T, v hostileVendor) (string, []byte, http.Header) {
 			m, body, h := genuine(t, v)
-			if nb := f(h, body); nb != nil {
+			if nb := f(v, h, body); nb != nil {
 				body = nb
 			}
 			return m, body, h
@@ -102,33 +132,50 @@ func hostileCases() []hostileCase {
 	// parsers behind a valid proof.
 	signedPayload := func(payload []byte) func(t *testing.T, v hostileVendor) (string, []byte, http.Header) {
 		return func(t *testing.T, v hostileVendor) (string, []byte, http.Header) {
-			return http.MethodPost, payload, v.valid(t, v.path, payload, hostileSecret)
+			body, h := v.valid(t, v.path, payload, hostileSecret)
+			return http.MethodPost, body, h
+		}
+	}
+	// sized builds a genuine delivery whose body is exactly max_size plus
+	// extra bytes, padding the payload with JSON whitespace.
+	sized := func(extra int) func(t *testing.T, v hostileVendor) (string, []byte, http.Header) {
+		return func(t *testing.T, v hostileVendor) (string, []byte, http.Header) {
+			body, _ := v.valid(t, v.path, v.payload, hostileSecret)
+			pad := hostileMaxSize + extra - len(body)
+			padded := append(bytes.Repeat([]byte(" "), pad), v.payload...)
+			body, h := v.valid(t, v.path, padded, hostileSecret)
+			if len(body) != hostileMaxSize+extra {
+				t.Fatalf("built %d bytes, want %d", len(body), hostileMaxSize+extra)
+			}
+			return http.MethodPost, body, h
 		}
 	}
 	deep := []byte(strings.Repeat(`{"a":`, 100000) + "1" + strings.Repeat("}", 100000))
 	return []hostileCase{
 		{"genuine", genuine, []int{200}, nil},
-		{"credential missing", with(func(h http.Header, _ []byte) []byte { h.Del(hostileVendorCredential(h)); return nil }), []int{401}, nil},
+		{"body exactly at max_size", sized(0), []int{200}, nil},
+		{"body one byte over max_size", sized(1), []int{413}, nil},
+		{"credential missing", with(func(v hostileVendor, h http.Header, _ []byte) []byte { h.Del(v.credential); return nil }), []int{401}, nil},
 		{"wrong secret", func(t *testing.T, v hostileVendor) (string, []byte, http.Header) {
-			return http.MethodPost, v.body, v.valid(t, v.path, v.body, "not-the-secret")
+			body, h := v.valid(t, v.path, v.payload, "not-the-secret")
+			return http.MethodPost, body, h
 		}, []int{401}, nil},
-		{"body tampered by one byte", with(func(_ http.Header, body []byte) []byte {
+		{"body tampered by one byte", with(func(_ hostileVendor, _ http.Header, body []byte) []byte {
 			b := bytes.Clone(body)
 			i := bytes.LastIndexByte(b, '"') - 1
 			b[i] ^= 1
 			return b
 		}), []int{401}, func(v hostileVendor) bool { return !v.bodyIntegrity }},
-		{"credential header twice", with(func(h http.Header, _ []byte) []byte {
-			name := hostileVendorCredential(h)
-			h.Add(name, h.Get(name))
+		{"credential header twice", with(func(v hostileVendor, h http.Header, _ []byte) []byte {
+			h.Add(v.credential, h.Get(v.credential))
 			return nil
 		}), []int{401}, nil},
-		{"credential header 64 KiB", with(func(h http.Header, _ []byte) []byte {
-			h.Set(hostileVendorCredential(h), strings.Repeat("A", 64<<10))
+		{"credential header 64 KiB", with(func(v hostileVendor, h http.Header, _ []byte) []byte {
+			h.Set(v.credential, strings.Repeat("A", 64<<10))
 			return nil
 		}), []int{401, 431}, nil},
-		{"empty body", with(func(h http.Header, _ []byte) []byte { return []byte{} }), []int{400, 401}, nil},
-		{"gzip-encoded", with(func(h http.Header, body []byte) []byte {
+		{"empty body", with(func(hostileVendor, http.Header, []byte) []byte { return []byte{} }), []int{400, 401}, nil},
+		{"gzip-encoded", with(func(_ hostileVendor, h http.Header, body []byte) []byte {
 			h.Set("Content-Encoding", "gzip")
 			var buf bytes.Buffer
 			zw := gzip.NewWriter(&buf)
@@ -136,7 +183,7 @@ func hostileCases() []hostileCase {
 			zw.Close()
 			return buf.Bytes()
 		}), []int{415}, nil},
-		{"wrong content type", with(func(h http.Header, _ []byte) []byte { h.Set("Content-Type", "text/plain"); return nil }), []int{415}, nil},
+		{"wrong content type", with(func(_ hostileVendor, h http.Header, _ []byte) []byte { h.Set("Content-Type", "text/plain"); return nil }), []int{415}, nil},
 		{"GET", func(t *testing.T, v hostileVendor) (string, []byte, http.Header) {
 			_, body, h := genuine(t, v)
 			return http.MethodGet, body, h
@@ -145,26 +192,16 @@ func hostileCases() []hostileCase {
 			_, body, h := genuine(t, v)
 			return http.MethodPut, body, h
 		}, []int{405}, nil},
-		{"over max_size", with(func(h http.Header, body []byte) []byte {
-			return append(bytes.Repeat([]byte(" "), 64<<10), body...)
-		}), []int{413}, nil},
-		{"invalid UTF-8, genuinely proved", signedPayload([]byte("{\"eventName\":\"AUTH\",\"id\":\"1\",\"type\":\"x\",\"facialId\":\"\xff\xfe\"}")), []int{400}, nil},
+		{"invalid UTF-8, genuinely proved", signedPayload([]byte("{\"eventName\":\"AUTH\",\"id\":\"1\",\"type\":\"x\",\"webhook_trigger\":\"approved\",\"facialId\":\"\xff\xfe\"}")), []int{400}, nil},
 		{"100k levels of nesting, genuinely proved", signedPayload(deep), []int{400, 413}, nil},
-		{"duplicate keys, genuinely proved", signedPayload([]byte(`{"eventName":"AUTH","eventName":"DELETION","id":"1","id":"2","type":"user.deleted"}`)), []int{400}, nil},
-		{"number out of range, genuinely proved", signedPayload([]byte(`{"eventName":"AUTH","facialId":1e999999,"id":"1","type":"x","eventTime":1e999999}`)), []int{200, 400}, nil},
+		{"duplicate keys, genuinely proved", signedPayload([]byte(`{"eventName":"AUTH","eventName":"DELETION","id":"1","id":"2","type":"user.deleted","webhook_trigger":"approved"}`)), []int{400}, nil},
+		{"number out of range, genuinely proved", signedPayload([]byte(`{"eventName":"AUTH","facialId":1e999999,"id":"1","type":"x","eventTime":1e999999,"webhook_trigger":"approved","overallStatus":"PASS","overallScore":1e999999}`)), []int{200, 400}, nil},
 		{"JSON array, genuinely proved", signedPayload([]byte(`[1,2,3]`)), []int{400}, nil},
 	}
 }
 
-// hostileVendorCredential names the header that carries the proof in h.
-func hostileVendorCredential(h http.Header) string {
-	for _, name := range []string{"Signature", "WWW-Authenticate", "X-Signature", "Authorization"} {
-		if h.Get(name) != "" {
-			return name
-		}
-	}
-	return "Signature"
-}
+// hostileMaxSize is the routes' max_size.
+const hostileMaxSize = 64 << 10
 
 // TestHostileInput sends every hostile case to every vendor through a real
 // Caddy: each gets its status, no case gets a 5xx, and nothing but genuine
@@ -225,34 +262,39 @@ func TestHostileWire(t *testing.T) {
 	vendors := hostileVendors(t)
 	startCaddyWith(t, hostileGlobals, hostileSite(up, vendors))
 	for _, v := range vendors {
-		h := v.valid(t, v.path, v.body, hostileSecret)
+		body, h := v.valid(t, v.path, v.payload, hostileSecret)
+		v := v
+		v.payload = body // the wire rows send the built body as it is
 		head := rawHead(v.path, h)
 		t.Run(v.name+"/chunked genuine", func(t *testing.T) {
-			half := len(v.body) / 2
+			half := len(v.payload) / 2
 			raw := head + "Transfer-Encoding: chunked\r\n\r\n" +
-				fmt.Sprintf("%x\r\n%s\r\n%x\r\n%s\r\n0\r\n\r\n", half, v.body[:half], len(v.body)-half, v.body[half:])
+				fmt.Sprintf("%x\r\n%s\r\n%x\r\n%s\r\n0\r\n\r\n", half, v.payload[:half], len(v.payload)-half, v.payload[half:])
 			status := rawSend(t, raw, 0)
 			if status != 200 || len(up.take()) != 1 {
 				t.Fatalf("status %d", status)
 			}
 		})
-		t.Run(v.name+"/Content-Length larger than the body", func(t *testing.T) {
-			raw := head + fmt.Sprintf("Content-Length: %d\r\n\r\n%s", len(v.body)+10, v.body)
-			status := rawSend(t, raw, 3*time.Second)
-			if got := up.take(); status == 200 || len(got) != 0 {
-				t.Fatalf("status %d; upstream received %d", status, len(got))
-			}
-		})
 		t.Run(v.name+"/Content-Length smaller than the body", func(t *testing.T) {
-			raw := head + fmt.Sprintf("Content-Length: %d\r\n\r\n%s", len(v.body)-5, v.body)
+			raw := head + fmt.Sprintf("Content-Length: %d\r\n\r\n%s", len(v.payload)-5, v.payload)
 			status := rawSend(t, raw, 0)
 			if got := up.take(); status == 200 || len(got) != 0 {
 				t.Fatalf("status %d; upstream received %d", status, len(got))
 			}
 		})
 		t.Run(v.name+"/bare CR in a header", func(t *testing.T) {
-			raw := head + "X-Injected: a\rInjected: b\r\n" + fmt.Sprintf("Content-Length: %d\r\n\r\n%s", len(v.body), v.body)
+			raw := head + "X-Injected: a\rInjected: b\r\n" + fmt.Sprintf("Content-Length: %d\r\n\r\n%s", len(v.payload), v.payload)
 			status := rawSend(t, raw, 0)
+			if got := up.take(); status == 200 || len(got) != 0 {
+				t.Fatalf("status %d; upstream received %d", status, len(got))
+			}
+		})
+		if v.name != vendors[0].name {
+			continue // the rows below wait on the server's timeouts, which no vendor changes
+		}
+		t.Run(v.name+"/Content-Length larger than the body", func(t *testing.T) {
+			raw := head + fmt.Sprintf("Content-Length: %d\r\n\r\n%s", len(v.payload)+10, v.payload)
+			status := rawSend(t, raw, 3*time.Second)
 			if got := up.take(); status == 200 || len(got) != 0 {
 				t.Fatalf("status %d; upstream received %d", status, len(got))
 			}
@@ -260,9 +302,9 @@ func TestHostileWire(t *testing.T) {
 		t.Run(v.name+"/slow body", func(t *testing.T) {
 			conn := dial(t)
 			defer conn.Close()
-			fmt.Fprintf(conn, "%sContent-Length: %d\r\n\r\n", head, len(v.body))
+			fmt.Fprintf(conn, "%sContent-Length: %d\r\n\r\n", head, len(v.payload))
 			for i := 0; i < 6; i++ { // 3 s of trickle, past read_body 2s
-				if _, err := conn.Write(v.body[i : i+1]); err != nil {
+				if _, err := conn.Write(v.payload[i : i+1]); err != nil {
 					break
 				}
 				time.Sleep(500 * time.Millisecond)
@@ -318,4 +360,69 @@ func rawSend(t *testing.T, raw string, wait time.Duration) int {
 	}
 	res.Body.Close()
 	return res.StatusCode
+}
+
+// Entrust's signature covers the method, the target URI and the digest, and
+// carries a creation time: each is checked, with its reason.
+func TestHostileEntrustSignature(t *testing.T) {
+	up := newUpstream(t)
+	tester := startCaddy(t, `
+:9080 {
+	handle /hooks/entrust {
+		biohook entrust {
+			secret `+hostileSecret+`
+			max_skew 2s
+		}
+		reverse_proxy `+up.addr()+`
+	}
+}`)
+	body := readFixture(t, "entrust", "user.deleted.json")
+	url := caddyBase + "/hooks/entrust"
+	signed := func(method, target string, digestBody []byte) http.Header {
+		h := http.Header{"Content-Type": {"application/json"}}
+		h.Set("Content-Digest", verify.ContentDigest("sha-256", digestBody))
+		signer := verify.HMACSigner{Label: "sig", Components: []string{"@method", "@target-uri", "content-digest"},
+			Key: []byte(hostileSecret), Created: time.Now()}
+		in, sig, err := signer.Sign(verify.Message{Method: method, TargetURI: target, Header: h})
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.Set("Signature-Input", in)
+		h.Set("Signature", sig)
+		return h
+	}
+	other := readFixture(t, "entrust", "user.created.json")
+	tamperedDigest := signed("POST", url, body)
+	tamperedDigest.Set("Content-Digest", verify.ContentDigest("sha-256", other))
+	twoSignatures := signed("POST", url, body)
+	twoSignatures.Add("Signature", twoSignatures.Get("Signature"))
+	replayed := signed("POST", url, body)
+	cases := []struct {
+		name   string
+		header http.Header
+		code   string
+	}{
+		{"signed for another path", signed("POST", caddyBase+"/hooks/other", body), "signature_mismatch"},
+		{"signed for another method", signed("PUT", url, body), "signature_mismatch"},
+		{"signed for another host", signed("POST", "http://evil.example.com:9080/hooks/entrust", body), "signature_mismatch"},
+		{"Content-Digest of another body", tamperedDigest, "digest_mismatch"},
+		{"signature and digest of another body", signed("POST", url, other), "digest_mismatch"},
+		{"two Signature headers", twoSignatures, "duplicate_header"},
+	}
+	for _, c := range cases {
+		res, answer := post(t, tester, "/hooks/entrust", body, c.header)
+		if res.StatusCode != 401 || answer != errorBody(c.code) {
+			t.Errorf("%s: %d %s, want 401 %s", c.name, res.StatusCode, answer, c.code)
+		}
+	}
+	res, answer := post(t, tester, "/hooks/entrust", body, replayed)
+	mustStatus(t, res, answer, 200)
+	time.Sleep(3 * time.Second) // past max_skew
+	res, answer = post(t, tester, "/hooks/entrust", body, replayed)
+	if res.StatusCode != 401 || answer != errorBody("stale_signature") {
+		t.Errorf("replayed after max_skew: %d %s", res.StatusCode, answer)
+	}
+	if n := len(up.take()); n != 1 {
+		t.Fatalf("upstream received %d, want only the genuine delivery", n)
+	}
 }
