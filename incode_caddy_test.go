@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"testing"
+	"time"
 
 	"github.com/caddyserver/caddy/v2/caddytest"
 )
@@ -24,6 +25,27 @@ func incodeSite(up *upstream) string {
 		}
 		reverse_proxy ` + up.addr() + `
 	}
+	handle /hooks/other-incode* {
+		biohook incode {
+			oauth {
+				client_id {env.BIOHOOK_TEST_INCODE_ID}
+				secret {env.BIOHOOK_TEST_INCODE_OTHER}
+				token_path /hooks/other-incode/token
+			}
+		}
+		reverse_proxy ` + up.addr() + `
+	}
+	handle /hooks/short-incode* {
+		biohook incode {
+			oauth {
+				client_id {env.BIOHOOK_TEST_INCODE_ID}
+				secret {env.BIOHOOK_TEST_INCODE_OLD}
+				token_path /hooks/short-incode/token
+				token_ttl 1s
+			}
+		}
+		reverse_proxy ` + up.addr() + `
+	}
 	handle /hooks/incode-headers {
 		biohook incode {
 			header X-Incode-Key {env.BIOHOOK_TEST_INCODE_HEADER}
@@ -39,11 +61,20 @@ func setIncodeSecrets(t *testing.T) {
 	t.Setenv("BIOHOOK_TEST_INCODE_OLD", "incode-old-secret")
 	t.Setenv("BIOHOOK_TEST_INCODE_NEW", "incode-new-secret")
 	t.Setenv("BIOHOOK_TEST_INCODE_HEADER", "incode-header-value")
+	t.Setenv("BIOHOOK_TEST_INCODE_OTHER", "incode-other-secret")
 }
 
 // fetchToken does what Incode does before a webhook: client credentials
-// against the route's token endpoint.
+// against the main route's token endpoint.
 func fetchToken(t *testing.T, tester *caddytest.Tester, id, secret string, basic bool) (int, string) {
+	t.Helper()
+	return fetchTokenAt(t, tester, "/hooks/incode/token", 600, id, secret, basic)
+}
+
+// fetchTokenAt asks the token endpoint at path for a token and checks an
+// RFC 6749 section 5.1 answer valid for ttl seconds; on an error it returns
+// the status and the answer.
+func fetchTokenAt(t *testing.T, tester *caddytest.Tester, path string, ttl int, id, secret string, basic bool) (int, string) {
 	t.Helper()
 	form := url.Values{"grant_type": {"client_credentials"}}
 	h := http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}
@@ -55,20 +86,24 @@ func fetchToken(t *testing.T, tester *caddytest.Tester, id, secret string, basic
 		form.Set("client_id", id)
 		form.Set("client_secret", secret)
 	}
-	res, answer := post(t, tester, "/hooks/incode/token", []byte(form.Encode()), h)
+	res, answer := post(t, tester, path, []byte(form.Encode()), h)
 	var tok struct {
 		AccessToken string `json:"access_token"`
 		TokenType   string `json:"token_type"`
 		ExpiresIn   int    `json:"expires_in"`
 	}
 	if res.StatusCode == 200 {
-		if err := json.Unmarshal([]byte(answer), &tok); err != nil || tok.TokenType != "Bearer" || tok.ExpiresIn != 600 {
+		if err := json.Unmarshal([]byte(answer), &tok); err != nil || tok.TokenType != "Bearer" || tok.ExpiresIn != ttl ||
+			res.Header.Get("Content-Type") != "application/json" {
 			t.Fatalf("token answer %q", answer)
 		}
 		if res.Header.Get("Cache-Control") != "no-store" {
 			t.Error("token answer may be cached")
 		}
 		return 200, tok.AccessToken
+	}
+	if res.StatusCode == 401 && res.Header.Get("WWW-Authenticate") != `Basic realm="biohook"` {
+		t.Errorf("401 without the Basic challenge: %q", res.Header.Get("WWW-Authenticate"))
 	}
 	return res.StatusCode, answer
 }
@@ -171,6 +206,56 @@ func TestIncodeRefusalsThroughCaddy(t *testing.T) {
 		t.Errorf("a failure became %d", res.StatusCode)
 	}
 	up.take()
+}
+
+// Tokens are bound to the route that issued them and expire: a token from
+// a route with another secret, or one past its token_ttl, gets 401, and a
+// token endpoint answers only POST.
+func TestIncodeTokenScopeThroughCaddy(t *testing.T) {
+	setIncodeSecrets(t)
+	up := newUpstream(t)
+	tester := startCaddy(t, incodeSite(up))
+	status, other := fetchTokenAt(t, tester, "/hooks/other-incode/token", 3600, "incode-client", "incode-other-secret", true)
+	if status != 200 {
+		t.Fatalf("other route's token: %d %s", status, other)
+	}
+	if status, answer := fetchTokenAt(t, tester, "/hooks/other-incode/token", 3600, "incode-client", "incode-old-secret", false); status != 401 || answer != `{"error":"invalid_client"}` {
+		t.Errorf("main route's secret at the other route: %d %s", status, answer)
+	}
+	status, short := fetchTokenAt(t, tester, "/hooks/short-incode/token", 1, "incode-client", "incode-old-secret", false)
+	if status != 200 {
+		t.Fatalf("short token: %d %s", status, short)
+	}
+	body := readFixture(t, "incode", "auth_pass.json")
+	deliver := func(path, token string) (*http.Response, string) {
+		return post(t, tester, path, body, http.Header{"Content-Type": {"application/json"}, "Authorization": {"Bearer " + token}})
+	}
+	res, answer := deliver("/hooks/other-incode", other)
+	mustStatus(t, res, answer, 200)
+	res, answer = deliver("/hooks/incode", other)
+	mustStatus(t, res, answer, 401)
+	if answer != errorBody("invalid_token") {
+		t.Errorf("other route's token: %s", answer)
+	}
+	res, answer = deliver("/hooks/short-incode", short)
+	mustStatus(t, res, answer, 200)
+	if got := up.take(); len(got) != 2 {
+		t.Fatalf("upstream got %d deliveries, want 2", len(got))
+	}
+	time.Sleep(time.Second + 5*time.Second + 500*time.Millisecond) // token_ttl plus the leeway
+	res, answer = deliver("/hooks/short-incode", short)
+	mustStatus(t, res, answer, 401)
+	if answer != errorBody("expired_token") {
+		t.Errorf("expired token: %s", answer)
+	}
+	res, answer = send(t, tester, http.MethodGet, "/hooks/incode/token", nil, nil)
+	mustStatus(t, res, answer, 405)
+	if res.Header.Get("Allow") != "POST" {
+		t.Errorf("405 without Allow: %v", res.Header)
+	}
+	if got := up.take(); len(got) != 0 {
+		t.Fatalf("upstream got %d refused requests", len(got))
+	}
 }
 
 func TestIncodeWithoutCheckRefusesToStart(t *testing.T) {

@@ -132,7 +132,8 @@ func (o *IncodeOAuth) checkBearer(h http.Header) error {
 	switch {
 	case err == nil:
 		return nil
-	case errors.Is(err, jwt.ErrTokenExpired):
+	case errors.Is(err, jwt.ErrTokenExpired) && !errors.Is(err, jwt.ErrTokenInvalidAudience):
+		// Only a token that is otherwise this route's is called expired.
 		return Unauthorized("expired_token", errTokenExpired)
 	default:
 		return Unauthorized("invalid_token", errTokenRejected)
@@ -194,30 +195,42 @@ func readTokenForm(r *http.Request) (url.Values, int, string) {
 	return form, 0, ""
 }
 
-// authenticateClient checks the client's id and secret, from HTTP Basic
-// (RFC 6749 section 2.3.1: each part form-encoded) or from the form; a
-// request may use one of the two, not both.
+// authenticateClient checks the client's id and secret, from HTTP Basic or
+// from the form; a request may use one of the two, not both.
 func (o *IncodeOAuth) authenticateClient(r *http.Request, form url.Values) (int, string) {
 	id, secret, basic := r.BasicAuth()
-	if basic {
-		if form.Has("client_secret") {
-			return http.StatusBadRequest, "invalid_request"
-		}
-		var err1, err2 error
-		id, err1 = url.QueryUnescape(id)
-		secret, err2 = url.QueryUnescape(secret)
-		if err1 != nil || err2 != nil {
-			return http.StatusUnauthorized, "invalid_client"
-		}
-	} else {
-		id, secret = form.Get("client_id"), form.Get("client_secret")
+	if basic && form.Has("client_secret") {
+		return http.StatusBadRequest, "invalid_request"
 	}
-	idOK := verify.EqualString(id, o.clientID)
-	secretOK := o.secrets.MatchToken([]byte(secret))
-	if !idOK || !secretOK {
+	var ok bool
+	if basic {
+		ok = o.basicMatches(id, secret)
+	} else {
+		ok = o.clientMatches(form.Get("client_id"), form.Get("client_secret"))
+	}
+	if !ok {
 		return http.StatusUnauthorized, "invalid_client"
 	}
 	return 0, ""
+}
+
+// basicMatches accepts Basic credentials as Incode documents them (the id
+// and secret as they are) and as RFC 6749 section 2.3.1 has them (each
+// form-encoded first), so a secret holding '+' or '%' works either way.
+// Both readings are always compared.
+func (o *IncodeOAuth) basicMatches(id, secret string) bool {
+	raw := o.clientMatches(id, secret)
+	decodedID, err1 := url.QueryUnescape(id)
+	decodedSecret, err2 := url.QueryUnescape(secret)
+	decoded := o.clientMatches(decodedID, decodedSecret) && err1 == nil && err2 == nil
+	return raw || decoded
+}
+
+// clientMatches compares the id and the secret in constant time, always both.
+func (o *IncodeOAuth) clientMatches(id, secret string) bool {
+	idOK := verify.EqualString(id, o.clientID)
+	secretOK := o.secrets.MatchToken([]byte(secret))
+	return idOK && secretOK
 }
 
 // tokenAnswer writes the RFC 6749 section 5.1 answer.

@@ -95,6 +95,80 @@ func TestIncodeTokenEndpoint(t *testing.T) {
 	}
 }
 
+// Incode's docs show Basic credentials sent as they are; RFC 6749 has them
+// form-encoded first. A secret with '+', '%' or ':' works both ways, and
+// the wrong one does in neither.
+func TestIncodeBasicEncodings(t *testing.T) {
+	const secret = "p+q%2F:r s"
+	in := testIncodeOAuth(t, time.Hour, secret)
+	grant := url.Values{"grant_type": {"client_credentials"}}
+	for _, c := range []struct {
+		name, id, secret string
+		status           int
+	}{
+		{"raw", "incode-client", secret, 200},
+		{"form-encoded", url.QueryEscape("incode-client"), url.QueryEscape(secret), 200},
+		{"raw, wrong", "incode-client", "p q%2F:r s", 401},
+		{"encoded, wrong", "incode-client", url.QueryEscape("p+q/:r s"), 401},
+		{"bad escape", "incode-client", "%zz", 401},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := httptest.NewRequest(http.MethodPost, "https://hooks.example.com/hooks/incode/token", strings.NewReader(grant.Encode()))
+			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			r.SetBasicAuth(c.id, c.secret)
+			w := httptest.NewRecorder()
+			if handled, err := in.ServeEndpoint(w, r); !handled || err != nil {
+				t.Fatalf("handled=%v err=%v", handled, err)
+			}
+			if w.Code != c.status {
+				t.Fatalf("got %d %s", w.Code, w.Body)
+			}
+		})
+	}
+}
+
+// The token endpoint answers only POSTs to its own path; any other path is
+// left to the delivery handler.
+func TestIncodeEndpointRouting(t *testing.T) {
+	in := testIncodeOAuth(t, time.Hour, "s")
+	w := httptest.NewRecorder()
+	handled, _ := in.ServeEndpoint(w, httptest.NewRequest(http.MethodGet, "https://h/hooks/incode/token", nil))
+	if !handled || w.Code != 405 || w.Header().Get("Allow") != "POST" {
+		t.Errorf("GET token path: handled=%v %d %v", handled, w.Code, w.Header())
+	}
+	for _, path := range []string{"/hooks/incode", "/hooks/incode/token/", "/hooks/incode/tokens"} {
+		w := httptest.NewRecorder()
+		if handled, _ := in.ServeEndpoint(w, httptest.NewRequest(http.MethodPost, "https://h"+path, nil)); handled || w.Body.Len() != 0 {
+			t.Errorf("%s: handled=%v", path, handled)
+		}
+	}
+	w = httptest.NewRecorder()
+	r := httptest.NewRequest(http.MethodPost, "https://h/hooks/incode/token", strings.NewReader(`{"grant_type":"client_credentials"}`))
+	r.Header.Set("Content-Type", "application/json")
+	if handled, _ := in.ServeEndpoint(w, r); !handled || w.Code != 400 || w.Body.String() != `{"error":"invalid_request"}` {
+		t.Errorf("JSON token request: %d %s", w.Code, w.Body)
+	}
+	if handled, _ := (&Incode{}).ServeEndpoint(httptest.NewRecorder(), r); handled {
+		t.Error("a headers-only route served a token endpoint")
+	}
+}
+
+// A token of another route (same secret, other token path) is refused as
+// invalid even once it has expired: expired_token only ever names a token
+// this route issued.
+func TestIncodeOtherRouteExpired(t *testing.T) {
+	in := testIncodeOAuth(t, time.Hour, "s")
+	other := provisioned(t, &Incode{OAuth: &IncodeOAuth{ClientID: "incode-client", Secrets: []string{"s"}, TokenPath: "/other/token"}})
+	token, err := other.OAuth.issue(time.Now().Add(-2 * time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := jsonDelivery([]byte(`{}`))
+	d.Request.Header.Set("Authorization", "Bearer "+token)
+	assertCode(t, other.Verify(d), "expired_token")
+	assertCode(t, in.Verify(d), "invalid_token")
+}
+
 func TestIncodeBearer(t *testing.T) {
 	in := testIncodeOAuth(t, time.Hour, "old-secret", "new-secret")
 	token := accessToken(t, tokenRequest(t, in, url.Values{"grant_type": {"client_credentials"}}, "incode-client", "old-secret"))
@@ -226,4 +300,53 @@ func FuzzIncodeNormalize(f *testing.F) {
 	f.Add([]byte(`{"overallStatus":"PASS","recognitionConfidence":[1],"error":{"name":1}}`))
 	f.Add([]byte(`{"onboardingStatus":"X","spoofConfidence":1e400}`))
 	fuzzNormalize(f, "incode", &Incode{})
+}
+
+// FuzzIncodeToken feeds the token endpoint arbitrary forms and Basic
+// credentials, and the bearer check arbitrary Authorization values. Nothing
+// panics, every answer is an RFC 6749 one, and only the configured client
+// gets a token, which then verifies.
+func FuzzIncodeToken(f *testing.F) {
+	f.Add("grant_type=client_credentials", "incode-client", "s+1", "Bearer x")
+	f.Add("grant_type=client_credentials&client_id=incode-client&client_secret=s%2B1", "", "", "bearer eyJhbGciOiJIUzI1NiJ9.e30.")
+	f.Add("grant_type=password&grant_type=x;%zz", "a:b", "%", "Basic Og==")
+	f.Add("client_secret=&client_id=", "incode-client", "s 1", "Bearer eyJhbGciOiJub25lIn0.eyJleHAiOjF9.")
+	in := testIncodeOAuth(f, time.Hour, "s+1")
+	f.Fuzz(func(t *testing.T, form, id, secret, authorization string) {
+		r := httptest.NewRequest(http.MethodPost, "https://h/hooks/incode/token", strings.NewReader(form))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if id != "" || secret != "" {
+			r.SetBasicAuth(id, secret)
+		}
+		w := httptest.NewRecorder()
+		if handled, err := in.ServeEndpoint(w, r); !handled || err != nil {
+			t.Fatalf("handled=%v err=%v", handled, err)
+		}
+		switch w.Code {
+		case 200:
+			token := accessToken(t, w)
+			d := jsonDelivery([]byte(`{}`))
+			d.Request.Header.Set("Authorization", "Bearer "+token)
+			if err := in.Verify(d); err != nil {
+				t.Fatalf("issued token refused: %v", err)
+			}
+		case 400, 401:
+			if !strings.HasPrefix(w.Body.String(), `{"error":"`) || strings.Contains(w.Body.String(), "s+1") {
+				t.Fatalf("answer %d %s", w.Code, w.Body)
+			}
+		default:
+			t.Fatalf("status %d", w.Code)
+		}
+		d := jsonDelivery([]byte(`{}`))
+		d.Request.Header.Set("Authorization", authorization)
+		err := in.Verify(d)
+		if err == nil {
+			t.Fatalf("accepted a token this route never issued: %q", authorization)
+		}
+		switch code := AsRejection(err).Code; code {
+		case "missing_token", "duplicate_header", "invalid_token", "expired_token":
+		default:
+			t.Fatalf("reason %q for %q", code, authorization)
+		}
+	})
 }
