@@ -5,11 +5,15 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
+
+var eventSeq atomic.Int64
 
 func dedupeSite(up *upstream, store string) string {
 	return `
@@ -35,8 +39,10 @@ func dedupeSite(up *upstream, store string) string {
 `
 }
 
-// entrustEvent signs a distinct Entrust event with the given id.
+// entrustEvent signs an Entrust event whose id starts with id and is new to
+// every dedupe store of the process (they outlive config loads and tests).
 func entrustEvent(t testing.TB, id string) ([]byte, http.Header) {
+	id += "-" + strconv.FormatInt(eventSeq.Add(1), 10) + "-" + strconv.FormatInt(time.Now().UnixNano(), 36)
 	body := []byte(fmt.Sprintf(`{"id":%q,"type":"user.updated","accountId":"a","eventTime":"2026-01-02T03:04:05Z","data":{"subject":"s"}}`, id))
 	return body, entrustHeaders(t, caddyBase+"/hooks/entrust", body, "entrust-dedupe-token", time.Now())
 }
@@ -71,8 +77,9 @@ func TestDedupeThroughCaddy(t *testing.T) {
 	}
 	// Incode's duplicates get Incode's acknowledgement.
 	ih := http.Header{"Content-Type": {"application/json"}, "X-Key": {"k"}}
-	post(t, tester, "/hooks/incode", readFixture(t, "incode", "auth_pass.json"), ih)
-	res, answer = post(t, tester, "/hooks/incode", readFixture(t, "incode", "auth_pass.json"), ih)
+	incode := unique(readFixture(t, "incode", "auth_pass.json"))
+	post(t, tester, "/hooks/incode", incode, ih)
+	res, answer = post(t, tester, "/hooks/incode", incode, ih)
 	if answer != `{"success":true}` || res.Header.Get("Biohook-Duplicate") != "true" || len(up.take()) != 1 {
 		t.Fatalf("incode duplicate: %q %v", answer, res.Header)
 	}
@@ -142,11 +149,17 @@ func concurrentPosts(t *testing.T, url string, body []byte, h http.Header, n, c 
 }
 
 func postOnce(url string, body []byte, h http.Header) int {
+	return postWith(http.DefaultClient, url, body, h)
+}
+
+// postWith sends one delivery with client and returns the status, or 0 when
+// no answer came.
+func postWith(client *http.Client, url string, body []byte, h http.Header) int {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, url, strings.NewReader(string(body)))
 	req.Header = h.Clone()
-	res, err := http.DefaultClient.Do(req)
+	res, err := client.Do(req)
 	if err != nil {
 		return 0
 	}

@@ -2,12 +2,24 @@ package biohook
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/biohook/caddy-biohook/deliver"
 )
+
+// unique makes a payload's event new to every dedupe store of the process
+// (they outlive config loads): its id fields get a suffix and a nonce is added.
+func unique(payload []byte) []byte {
+	suffix := strconv.FormatInt(time.Now().UnixNano(), 36)
+	s := string(payload)
+	for _, field := range []string{`"id": "`, `"id":"`, `"transactionId": "`, `"transactionId":"`} {
+		s = strings.Replace(s, field, field+suffix, 1)
+	}
+	return []byte(`{"nonce":"` + suffix + `",` + strings.TrimPrefix(strings.TrimSpace(s), "{"))
+}
 
 // faultVendor is a route of each vendor, with a genuine delivery to it.
 type faultVendor struct {
@@ -65,7 +77,7 @@ func TestUpstreamFaultsThroughCaddy(t *testing.T) {
 		}{{"/down/" + v.name, 502}, {"/slow/" + v.name, 504}} {
 			t.Run(v.name+fault.path, func(t *testing.T) {
 				o := v.opts
-				o.URL = caddyBase + fault.path
+				o.URL, o.Payload = caddyBase+fault.path, unique(o.Payload)
 				d, err := deliver.Build(o)
 				if err != nil {
 					t.Fatal(err)

@@ -134,6 +134,9 @@ func TestHMACThroughCaddy(t *testing.T) {
 		if got[0].Header.Get("X-Hmac-Signature") != "" {
 			t.Error("the signature reached the upstream")
 		}
+		if v := got[0].Header.Get("Biohook-Vendor"); v != "veriff" {
+			t.Errorf("Biohook-Vendor %q, want the configured name", v)
+		}
 	}
 	// Without a mapping: kind other, outcome none, the derived id, raw kept.
 	body := readFixture(t, "hmac", "decision_approved.json")

@@ -157,7 +157,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	if err != nil {
 		return h.refuse(w, r, vendors.AsRejection(err))
 	}
-	h.prepareUpstream(r, out, id)
+	h.prepareUpstream(r, out, source, id)
 	aw := newAnswerWriter(w, h.acker)
 	if h.Dedupe != nil {
 		err = h.forwardOnce(aw, r, next, source, id)

@@ -82,7 +82,7 @@ func readBody(w http.ResponseWriter, r *http.Request, max int64) ([]byte, *vendo
 // prepareUpstream swaps the body for out and sets the headers the next
 // handler sees. Every length field is set, or the proxy's transport would
 // send the old length or keep chunked encoding.
-func (h *Handler) prepareUpstream(r *http.Request, out []byte, id string) {
+func (h *Handler) prepareUpstream(r *http.Request, out []byte, source, id string) {
 	for _, name := range h.strip {
 		r.Header.Del(name)
 	}
@@ -94,10 +94,12 @@ func (h *Handler) prepareUpstream(r *http.Request, out []byte, id string) {
 	if h.normalize {
 		r.Header.Set("Content-Type", vendors.MediaType)
 	}
-	r.Header.Set("Biohook-Vendor", h.vendorName)
+	// The event's vendor: a generic module's configured name, not "hmac".
+	vendor := strings.TrimPrefix(source, vendors.Source(""))
+	r.Header.Set("Biohook-Vendor", vendor)
 	r.Header.Set("Biohook-Event-Id", id)
 	if repl, ok := r.Context().Value(caddy.ReplacerCtxKey).(*caddy.Replacer); ok {
-		repl.Set("biohook.vendor", h.vendorName)
+		repl.Set("biohook.vendor", vendor)
 		repl.Set("biohook.event.id", id)
 	}
 }
