@@ -99,4 +99,3 @@ func TestUpstreamFaultsThroughCaddy(t *testing.T) {
 		t.Fatal("the slow upstream was never reached")
 	}
 }
-
