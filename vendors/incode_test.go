@@ -350,3 +350,30 @@ func FuzzIncodeToken(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkIncodeBearer measures the per-delivery cost of the OAuth mode:
+// parsing and verifying one HS256 token, and issuing one.
+func BenchmarkIncodeBearer(b *testing.B) {
+	in := testIncodeOAuth(b, time.Hour, "old-secret", "new-secret")
+	token, err := in.OAuth.issue(time.Now())
+	if err != nil {
+		b.Fatal(err)
+	}
+	h := http.Header{"Authorization": {"Bearer " + token}}
+	b.Run("verify", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := in.OAuth.checkBearer(h); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("issue", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := in.OAuth.issue(time.Now()); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
