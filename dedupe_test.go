@@ -15,6 +15,9 @@ import (
 
 var eventSeq atomic.Int64
 
+// lastPostError is the last error a delivery got instead of an answer.
+var lastPostError atomic.Value
+
 func dedupeSite(up *upstream, store string) string {
 	return `
 :9080 {
@@ -161,6 +164,7 @@ func postWith(client *http.Client, url string, body []byte, h http.Header) int {
 	req.Header = h.Clone()
 	res, err := client.Do(req)
 	if err != nil {
+		lastPostError.Store(err.Error())
 		return 0
 	}
 	io.Copy(io.Discard, res.Body)
