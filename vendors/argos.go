@@ -292,9 +292,7 @@ func (a *ARGOS) unmarshalOption(d *caddyfile.Dispenser) error {
 	var err error
 	switch d.Val() {
 	case "secret":
-		var s string
-		s, err = ParseOneArg(d)
-		a.Secrets = append(a.Secrets, s)
+		err = ParseRepeated(d, &a.Secrets)
 	case "mode":
 		a.Mode, err = ParseOneArg(d)
 	case "cbc_iv":
@@ -311,9 +309,7 @@ func (a *ARGOS) unmarshalOption(d *caddyfile.Dispenser) error {
 	case "header":
 		err = parseStaticHeader(d, &a.Headers)
 	case "path_token":
-		var s string
-		s, err = ParseOneArg(d)
-		a.PathTokens = append(a.PathTokens, s)
+		err = ParseRepeated(d, &a.PathTokens)
 	default:
 		return d.Errf("unknown argos option %q", d.Val())
 	}

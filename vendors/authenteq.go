@@ -377,9 +377,7 @@ func (a *Authenteq) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 		case "client_id":
 			a.ClientID, err = ParseOneArg(d)
 		case "secret":
-			var s string
-			s, err = ParseOneArg(d)
-			a.Secrets = append(a.Secrets, s)
+			err = ParseRepeated(d, &a.Secrets)
 		case "digest":
 			a.Digest, err = authenteqChoice(d, AuthenteqDigestBodySecret, AuthenteqDigestSecretBody, AuthenteqDigestHMAC)
 		case "images":

@@ -76,3 +76,13 @@ func ParseDuration(d *caddyfile.Dispenser) (caddy.Duration, error) {
 	}
 	return caddy.Duration(dur), nil
 }
+
+// ParseRepeated reads one argument of a subdirective that may be given more
+// than once (a secret during a rotation) and appends it to *list.
+func ParseRepeated(d *caddyfile.Dispenser, list *[]string) error {
+	v, err := ParseOneArg(d)
+	if err == nil {
+		*list = append(*list, v)
+	}
+	return err
+}

@@ -297,9 +297,7 @@ func (e *Entrust) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 		var err error
 		switch d.Val() {
 		case "secret":
-			var s string
-			s, err = ParseOneArg(d)
-			e.Secrets = append(e.Secrets, s)
+			err = ParseRepeated(d, &e.Secrets)
 		case "public_url":
 			e.PublicURL, err = ParseOneArg(d)
 		case "max_skew":

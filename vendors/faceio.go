@@ -180,9 +180,7 @@ func (f *FACEIO) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 		var err error
 		switch d.Val() {
 		case "secret":
-			var s string
-			s, err = ParseOneArg(d)
-			f.Secrets = append(f.Secrets, s)
+			err = ParseRepeated(d, &f.Secrets)
 		case "app_id":
 			f.AppID, err = ParseOneArg(d)
 		default:

@@ -168,9 +168,7 @@ func (h *HMAC) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 		case "prefix":
 			h.Prefix, err = ParseOneArg(d)
 		case "secret":
-			var s string
-			s, err = ParseOneArg(d)
-			h.Secrets = append(h.Secrets, s)
+			err = ParseRepeated(d, &h.Secrets)
 		case "id_field":
 			h.mapping().ID, err = ParseOneArg(d)
 		case "time_field":

@@ -271,9 +271,7 @@ func (o *IncodeOAuth) unmarshalCaddyfile(d *caddyfile.Dispenser) error {
 		case "client_id":
 			o.ClientID, err = ParseOneArg(d)
 		case "secret":
-			var s string
-			s, err = ParseOneArg(d)
-			o.Secrets = append(o.Secrets, s)
+			err = ParseRepeated(d, &o.Secrets)
 		case "token_path":
 			o.TokenPath, err = ParseOneArg(d)
 		case "token_ttl":

@@ -204,13 +204,9 @@ func (s *StandardWebhooks) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 		case "name":
 			s.VendorName, err = ParseOneArg(d)
 		case "secret":
-			var v string
-			v, err = ParseOneArg(d)
-			s.Secrets = append(s.Secrets, v)
+			err = ParseRepeated(d, &s.Secrets)
 		case "public_key":
-			var v string
-			v, err = ParseOneArg(d)
-			s.PublicKeys = append(s.PublicKeys, v)
+			err = ParseRepeated(d, &s.PublicKeys)
 		case "tolerance":
 			s.Tolerance, err = ParseDuration(d)
 		case "mapping":
