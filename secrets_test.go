@@ -86,6 +86,7 @@ http://127.0.0.1:17080 {
 	}
 	inst := startInstance(t, caddyfile, "127.0.0.1:17080", env...)
 	var seen strings.Builder
+	var sentProofs []string // signatures and digests the deliveries carried
 	for _, o := range leakDeliveries(t) {
 		for _, secret := range []string{o.Secrets[0], o.Secrets[0] + "x", "wrong"} {
 			o := o
@@ -94,6 +95,11 @@ http://127.0.0.1:17080 {
 			d, err := deliver.Build(o)
 			if err != nil {
 				continue // a wrong Incode secret gets no token: refused at the token endpoint
+			}
+			for _, name := range []string{"Signature", "X-Signature"} {
+				if v := d.Header.Get(name); len(v) > 16 {
+					sentProofs = append(sentProofs, v)
+				}
 			}
 			seen.WriteString(sendAndRead(t, d))
 		}
@@ -113,7 +119,11 @@ http://127.0.0.1:17080 {
 		t.Fatal("no refusal was logged: the test saw nothing")
 	}
 	all := seen.String()
-	for _, s := range append(values(leakSecrets), leakFileSecret) {
+	if len(sentProofs) == 0 {
+		t.Fatal("no signature was sent: the test saw nothing")
+	}
+	// Neither may a signature: the expected one would be a forgery's answer key.
+	for _, s := range append(append(values(leakSecrets), leakFileSecret), sentProofs...) {
 		if strings.Contains(all, s) {
 			i := strings.Index(all, s)
 			t.Errorf("secret %q found: ...%s...", s, all[max(0, i-200):min(len(all), i+100)])

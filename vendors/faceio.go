@@ -30,6 +30,7 @@ type FACEIO struct {
 	AppID string `json:"app_id,omitempty"`
 
 	secrets verify.Secrets
+	appID   string // AppID with its placeholders resolved
 }
 
 // CaddyModule returns the Caddy module information.
@@ -47,7 +48,10 @@ func (f *FACEIO) Provision(caddy.Context) error {
 		return err
 	}
 	f.secrets = secrets
-	return nil
+	if f.AppID != "" {
+		f.appID, err = ResolveSecret("faceio app_id", f.AppID)
+	}
+	return err
 }
 
 // faceioPayload is the part of a FACEIO payload the module reads; the rest
@@ -81,14 +85,14 @@ func (f *FACEIO) Verify(d *Delivery) error {
 	if !f.secrets.MatchToken([]byte(bearerToken(values[0]))) {
 		return Unauthorized("token_mismatch", errBadToken)
 	}
-	if f.AppID == "" {
+	if f.appID == "" {
 		return nil
 	}
 	p, err := f.decode(d)
 	if err != nil {
 		return err
 	}
-	if !verify.EqualString(string(p.AppID), f.AppID) {
+	if !verify.EqualString(string(p.AppID), f.appID) {
 		return Unauthorized("app_id_mismatch", errAppID)
 	}
 	return nil
