@@ -188,7 +188,6 @@ func (e *Entrust) targetURI(r *http.Request) string {
 type entrustEnvelope struct {
 	ID        Text `json:"id"`
 	Type      Text `json:"type"`
-	AccountID Text `json:"accountId"`
 	EventTime Text `json:"eventTime"`
 	Data      struct {
 		Subject          Text `json:"subject"`

@@ -73,7 +73,7 @@ type EventData struct {
 	Scores      *Scores        `json:"scores,omitempty"`
 	Signals     *Signals       `json:"signals,omitempty"`
 	Error       *EventError    `json:"error,omitempty"`
-	Reference   jsontext.Value `json:"reference,omitempty"`
+	Reference   jsontext.Value `json:"reference,omitzero"`
 
 	// Images are the images sent with the delivery. Encode writes them,
 	// their bytes base64-encoded straight into the output.
@@ -152,7 +152,22 @@ func NewEvent(vendor, vendorEvent string, raw []byte) *Event {
 }
 
 // Source is the CloudEvents source of every event from vendor.
-func Source(vendor string) string { return "urn:biohook:" + vendor }
+func Source(vendor string) string {
+	if s, ok := builtinSources[vendor]; ok {
+		return s
+	}
+	return "urn:biohook:" + vendor
+}
+
+// builtinSources are the built-in vendors' sources, made once rather than
+// on every event.
+var builtinSources = map[string]string{}
+
+func init() {
+	for _, v := range []string{"argos", "authenteq", "entrust", "faceio", "incode"} {
+		builtinSources[v] = "urn:biohook:" + v
+	}
+}
 
 // DerivedID is the event id for a vendor that sends none: a digest of the
 // vendor and the raw body, so that a retry of the same delivery, which

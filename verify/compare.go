@@ -24,7 +24,7 @@ func NewSecret(key []byte) Secret {
 	return Secret{
 		key:    key,
 		digest: sha256.Sum256(key),
-		macs:   &sync.Pool{New: func() any { return hmac.New(sha256.New, key) }},
+		macs:   &sync.Pool{New: func() any { return &keyedMAC{h: hmac.New(sha256.New, key)} }},
 	}
 }
 
@@ -34,12 +34,19 @@ func (s *Secret) sumHMACSHA256(dst, msg []byte) []byte {
 	if s.macs == nil {
 		return append(dst, HMACSHA256(s.key, msg)...)
 	}
-	m := s.macs.Get().(hash.Hash)
-	m.Reset()
-	m.Write(msg)
-	dst = m.Sum(dst)
+	m := s.macs.Get().(*keyedMAC)
+	m.h.Reset()
+	m.h.Write(msg)
+	dst = append(dst, m.h.Sum(m.sum[:0])...)
 	s.macs.Put(m)
 	return dst
+}
+
+// keyedMAC is a keyed hash with room for its sum, so that summing allocates
+// nothing.
+type keyedMAC struct {
+	h   hash.Hash
+	sum [sha256.Size]byte
 }
 
 // Key returns the secret's bytes, for use as an HMAC or cipher key.

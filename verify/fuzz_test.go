@@ -2,6 +2,7 @@ package verify
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -76,6 +77,43 @@ func FuzzSingleByteSeq(f *testing.F) {
 		got, isBytes := item.Value.([]byte)
 		if !isItem || !isBytes || string(got) != string(m.value) || len(item.Params.Names()) != 0 {
 			t.Fatalf("%q: parser %#v, fast path %x", value, member, m.value)
+		}
+	})
+}
+
+// FuzzFastSignatureInput holds the fast reading of Signature-Input to the
+// general parser: wherever it answers, the general parser gives the same
+// components, parameters and "@signature-params" text.
+func FuzzFastSignatureInput(f *testing.F) {
+	f.Add(`sig=("@method" "@target-uri" "content-digest");created=1700000000;keyid="k";alg="hmac-sha256"`)
+	f.Add(`sig=();nonce="n";tag="t";expires=0`)
+	f.Add(`sig=("a" "a")`)
+	f.Add(`sig=("a"  "b")`)
+	f.Add(`sig=("a");created=01`)
+	f.Add(`sig=("a");x=?1`)
+	f.Add(`sig=("a"), sig2=("b")`)
+	f.Fuzz(func(t *testing.T, value string) {
+		fast, ok := fastSignatureInput([]string{value}, "sig")
+		if !ok {
+			return
+		}
+		dict, err := httpsfv.UnmarshalDictionary([]string{value})
+		if err != nil {
+			t.Fatalf("%q: fast path accepted, parser refused: %v", value, err)
+		}
+		member, found := dict.Get("sig")
+		list, isList := member.(httpsfv.InnerList)
+		if !found || !isList || len(dict.Names()) != 1 {
+			t.Fatalf("%q: parser found %v", value, dict.Names())
+		}
+		general, err := newSignatureInput("sig", list)
+		if err != nil {
+			t.Fatalf("%q: fast path accepted, general refused: %v", value, err)
+		}
+		if fast.params != general.params || strings.Join(fast.Components, "|") != strings.Join(general.Components, "|") ||
+			fast.Alg != general.Alg || fast.KeyID != general.KeyID || fast.Nonce != general.Nonce || fast.Tag != general.Tag ||
+			!fast.Created.Equal(general.Created) || !fast.Expires.Equal(general.Expires) {
+			t.Fatalf("%q:\nfast    %+v\ngeneral %+v", value, fast, general)
 		}
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/dunglas/httpsfv"
@@ -42,13 +43,16 @@ func ParseSignature(header http.Header, label string) (*SignatureInput, []byte, 
 	if len(inputLines) == 0 || len(sigLines) == 0 {
 		return nil, nil, ErrSignatureMissing
 	}
-	inputs, err := httpsfv.UnmarshalDictionary(inputLines)
-	if err != nil {
-		return nil, nil, ErrSignatureMalformed
-	}
 	sig, err := signatureValue(sigLines, label)
 	if err != nil {
 		return nil, nil, err
+	}
+	if in, ok := fastSignatureInput(inputLines, label); ok {
+		return in, sig, nil
+	}
+	inputs, err := httpsfv.UnmarshalDictionary(inputLines)
+	if err != nil {
+		return nil, nil, ErrSignatureMalformed
 	}
 	inputMember, ok := inputs.Get(label)
 	if !ok {
@@ -195,8 +199,12 @@ func (in *SignatureInput) CheckTime(now time.Time, skew time.Duration) error {
 // Base builds the RFC 9421 signature base for m: one line per covered
 // component, then the "@signature-params" line.
 func (in *SignatureInput) Base(m Message) ([]byte, error) {
+	return in.AppendBase(make([]byte, 0, 512), m)
+}
+
+// AppendBase appends the signature base for m to b.
+func (in *SignatureInput) AppendBase(b []byte, m Message) ([]byte, error) {
 	var target *url.URL
-	b := make([]byte, 0, 256)
 	for _, name := range in.Components {
 		value, err := componentValue(name, m, &target)
 		if err != nil {
@@ -251,13 +259,26 @@ func componentValue(name string, m Message, target **url.URL) (string, error) {
 	return "", ErrComponentUnknown
 }
 
+// canonicalNames spares the usual covered fields a canonicalisation, which
+// allocates, on every request.
+var canonicalNames = map[string]string{
+	"content-digest": "Content-Digest",
+	"content-type":   "Content-Type",
+	"content-length": "Content-Length",
+	"date":           "Date",
+}
+
 // fieldValue is a header field's value as RFC 9421 section 2.1 defines it:
 // each field line trimmed, the lines joined with ", ".
 func fieldValue(name string, h http.Header) (string, error) {
 	if name != strings.ToLower(name) {
 		return "", ErrSignatureMalformed
 	}
-	lines := h.Values(name)
+	key, ok := canonicalNames[name]
+	if !ok {
+		key = http.CanonicalHeaderKey(name)
+	}
+	lines := h[key]
 	if len(lines) == 0 {
 		return "", ErrComponentMissing
 	}
@@ -322,6 +343,10 @@ func (s HMACSigner) Sign(m Message) (signatureInput, signature string, err error
 	return s.Label + "=" + in.params, s.Label + "=:" + base64.StdEncoding.EncodeToString(mac) + ":", nil
 }
 
+// basePool keeps signature-base buffers across requests: a base is built,
+// hashed and dropped.
+var basePool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
+
 // HMACProfile is a signing profile that a vendor fixes: the label it uses,
 // the components it must cover and the algorithm it names.
 type HMACProfile struct {
@@ -343,11 +368,16 @@ func (p HMACProfile) Verify(m Message, secrets Secrets, now time.Time) error {
 	if in.Alg != "" && in.Alg != p.Alg {
 		return ErrSignatureAlgorithm
 	}
-	base, err := in.Base(m)
+	buf := basePool.Get().(*[]byte)
+	base, err := in.AppendBase((*buf)[:0], m)
 	if err != nil {
+		basePool.Put(buf)
 		return err
 	}
-	if !secrets.MatchHMACSHA256(base, sig) {
+	match := secrets.MatchHMACSHA256(base, sig)
+	*buf = base[:0]
+	basePool.Put(buf)
+	if !match {
 		return ErrSignatureMismatch
 	}
 	// Time is judged only once the signature proved itself, so a forgery is
