@@ -193,12 +193,15 @@ func TestProductionExample(t *testing.T) {
 	}
 
 	pause.Store(int64(2500 * time.Millisecond)) // past Entrust's response_header_timeout
-	if status, took := deliver1(1); status != 504 || took >= vendors[1].timeout {
+	status, took := deliver1(1)
+	t.Logf("entrust, app too slow: %d after %s", status, took.Round(time.Millisecond))
+	if status != 504 || took >= vendors[1].timeout {
 		t.Fatalf("entrust, app too slow: %d after %s", status, took)
 	}
 	app.Close() // down: connections refused
 	for i, v := range vendors {
 		status, took := deliver1(i)
+		t.Logf("%s, app down: %d after %s", v.name, status, took.Round(time.Millisecond))
 		if (status != 502 && status != 503) || took >= v.timeout {
 			t.Errorf("%s, app down: %d after %s (waits %s)", v.name, status, took, v.timeout)
 		}
