@@ -38,6 +38,18 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //			wait <duration>             # default 2s
 //			on_store_error reject|forward
 //		}
+//		durable {           # store, answer the vendor, deliver with retries
+//			spool bolt [<path>]         # default: under Caddy's data directory
+//			retry exponential <base> <max> | retry schedule <wait>...
+//			max_age <duration>          # default 72h, then dead-lettered
+//			attempts <n>
+//			attempt_timeout <duration>  # default 30s
+//			concurrency <n>             # default 8
+//			key <placeholder>           # per-key order
+//			keep_dead <duration>        # default 168h
+//			remember <duration>         # default 72h
+//			name <name>
+//		}
 //		<vendor options>    # secret, app_id, public_url, ... as the vendor reads them
 //	}
 //
@@ -88,6 +100,11 @@ func (h *Handler) unmarshalCommon(d *caddyfile.Dispenser) ([]caddyfile.Token, er
 		case "dedupe":
 			h.Dedupe = new(Dedupe)
 			if err := h.Dedupe.unmarshalCaddyfile(d); err != nil {
+				return nil, err
+			}
+		case "durable":
+			h.Durable = new(Durable)
+			if err := h.Durable.unmarshalCaddyfile(d); err != nil {
 				return nil, err
 			}
 		default:

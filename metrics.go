@@ -3,6 +3,7 @@ package biohook
 import (
 	"errors"
 	"strconv"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -32,9 +33,23 @@ var (
 		Namespace: "caddy", Subsystem: "biohook", Name: "dedupe_store_errors_total",
 		Help: "Failed operations on the dedupe store.",
 	}, []string{"vendor"})
+
+	durableTotal = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: "caddy", Subsystem: "biohook", Name: "durable_events_total",
+		Help: "Durable delivery by vendor and stage: enqueued, delivered, retried (a failed attempt) or dead.",
+	}, []string{"vendor", "stage"})
+	durablePending = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Namespace: "caddy", Subsystem: "biohook", Name: "durable_pending",
+		Help: "Events stored and waiting for delivery.",
+	}, []string{"vendor"})
+	durableOldest = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Namespace: "caddy", Subsystem: "biohook", Name: "durable_oldest_pending_seconds",
+		Help: "Age of the oldest event waiting for delivery; 0 when none waits.",
+	}, []string{"vendor"})
 )
 
-var collectors = []prometheus.Collector{deliveriesTotal, rejectionsTotal, processSeconds, upstreamTotal, storeErrorsTotal}
+var collectors = []prometheus.Collector{deliveriesTotal, rejectionsTotal, processSeconds, upstreamTotal, storeErrorsTotal,
+	durableTotal, durablePending, durableOldest}
 
 // registerMetrics adds the collectors to a config's registry; every config
 // load brings a new registry, and routes of one config share it.
@@ -63,6 +78,8 @@ type vendorMetrics struct {
 	process     prometheus.Observer
 	storeErrors prometheus.Counter
 	upstream    [6]prometheus.Counter // 0: error; 1..5: status class
+
+	durableEnqueued, durableDelivered, durableRetried, durableDead prometheus.Counter
 }
 
 func newVendorMetrics(vendor string) *vendorMetrics {
@@ -73,6 +90,11 @@ func newVendorMetrics(vendor string) *vendorMetrics {
 		rejected:    deliveriesTotal.WithLabelValues(vendor, "rejected"),
 		process:     processSeconds.WithLabelValues(vendor),
 		storeErrors: storeErrorsTotal.WithLabelValues(vendor),
+
+		durableEnqueued:  durableTotal.WithLabelValues(vendor, "enqueued"),
+		durableDelivered: durableTotal.WithLabelValues(vendor, "delivered"),
+		durableRetried:   durableTotal.WithLabelValues(vendor, "retried"),
+		durableDead:      durableTotal.WithLabelValues(vendor, "dead"),
 	}
 	m.upstream[0] = upstreamTotal.WithLabelValues(vendor, "error")
 	for class := 1; class <= 5; class++ {
@@ -96,4 +118,38 @@ func (m *vendorMetrics) answered(status int, err error) {
 		class = 0
 	}
 	m.upstream[class].Inc()
+}
+
+// pendingGauge sums one vendor's waiting events during a dispatch pass.
+type pendingGauge struct {
+	count  int
+	oldest time.Time
+}
+
+// add counts e; a nil gauge starts a new one.
+func (g *pendingGauge) add(e *entry, now time.Time) *pendingGauge {
+	if g == nil {
+		g = &pendingGauge{oldest: now}
+	}
+	g.count++
+	if e.enqueued.Before(g.oldest) {
+		g.oldest = e.enqueued
+	}
+	return g
+}
+
+// setGauges publishes a dispatch pass's sums; a vendor with nothing waiting
+// any more goes to zero.
+func (s *spool) setGauges(now time.Time, gauges map[string]*pendingGauge) {
+	for vendor := range s.gaugeVendors {
+		if gauges[vendor] == nil {
+			durablePending.WithLabelValues(vendor).Set(0)
+			durableOldest.WithLabelValues(vendor).Set(0)
+		}
+	}
+	for vendor, g := range gauges {
+		s.gaugeVendors[vendor] = struct{}{}
+		durablePending.WithLabelValues(vendor).Set(float64(g.count))
+		durableOldest.WithLabelValues(vendor).Set(now.Sub(g.oldest).Seconds())
+	}
 }

@@ -45,6 +45,10 @@ type Handler struct {
 	// Forward each event once; see Dedupe.
 	Dedupe *Dedupe `json:"dedupe,omitempty"`
 
+	// Store each event before answering the vendor, then deliver it with
+	// retries; see Durable.
+	Durable *Durable `json:"durable,omitempty"`
+
 	vendor     vendors.Vendor
 	vendorName string
 	normalize  bool
@@ -54,6 +58,8 @@ type Handler struct {
 	endpoint   vendors.EndpointServer
 	metrics    *vendorMetrics
 	logger     *zap.Logger
+
+	durable *durableRoute // set up when Durable is
 }
 
 // CaddyModule returns the Caddy module information.
@@ -87,7 +93,12 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	}
 	h.metrics = newVendorMetrics(h.vendorName)
 	if h.Dedupe != nil {
-		return h.Dedupe.provision(ctx, h.vendorName)
+		if err := h.Dedupe.provision(ctx, h.vendorName); err != nil {
+			return err
+		}
+	}
+	if h.Durable != nil {
+		return h.provisionDurable(ctx)
 	}
 	return nil
 }
@@ -127,18 +138,27 @@ func (h *Handler) Validate() error {
 	if h.vendor == nil {
 		return errors.New("biohook: no vendor configured")
 	}
+	var skew time.Duration
+	if s, ok := h.vendor.(vendors.Skewer); ok {
+		skew = s.SignatureWindow()
+	}
+	if h.Dedupe != nil && h.Durable != nil {
+		return errors.New("biohook: durable delivers each event once already; drop dedupe from this route")
+	}
 	if h.Dedupe != nil {
-		var skew time.Duration
-		if s, ok := h.vendor.(vendors.Skewer); ok {
-			skew = s.SignatureWindow()
-		}
 		return h.Dedupe.validate(skew)
+	}
+	if h.Durable != nil {
+		return h.Durable.validate(skew)
 	}
 	return nil
 }
 
 // ServeHTTP verifies and normalises one delivery, then hands it on.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
+	if m, ok := r.Context().Value(redeliveryKey{}).(*redelivery); ok && h.ownsRedelivery(m) {
+		return h.serveRedelivery(w, r, next, m)
+	}
 	if h.endpoint != nil {
 		if handled, err := h.endpoint.ServeEndpoint(w, r); handled {
 			return err
@@ -152,15 +172,18 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		return h.refuse(w, r, rej)
 	}
 	d := &vendors.Delivery{Request: r, Body: body, Received: time.Now()}
-	out, source, id, err := h.process(d)
+	out, meta, err := h.process(d)
 	h.metrics.process.Observe(time.Since(d.Received).Seconds())
 	if err != nil {
 		return h.refuse(w, r, vendors.AsRejection(err))
 	}
-	h.prepareUpstream(r, out, source, id)
+	h.prepareUpstream(r, out, meta)
+	if h.Durable != nil {
+		return h.enqueue(w, r, out, meta)
+	}
 	aw := newAnswerWriter(w, h.acker)
 	if h.Dedupe != nil {
-		err = h.forwardOnce(aw, r, next, source, id)
+		err = h.forwardOnce(aw, r, next, meta.Source, meta.ID)
 	} else {
 		err = next.ServeHTTP(aw, r)
 	}
@@ -171,33 +194,39 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	return err
 }
 
+// eventMeta is what the handler, dedupe and the spool need of an event
+// besides its bytes.
+type eventMeta struct {
+	Source, ID, Type, Subject string
+}
+
 // process verifies the delivery and, unless normalisation is off, encodes its
-// event. It returns the body to forward and the event's source and id. A
-// panic in a vendor becomes a 500 for this request, never a crashed server.
-func (h *Handler) process(d *vendors.Delivery) (out []byte, source, id string, err error) {
+// event. It returns the body to forward and the event's envelope. A panic in
+// a vendor becomes a 500 for this request, never a crashed server.
+func (h *Handler) process(d *vendors.Delivery) (out []byte, meta eventMeta, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			h.logger.Error("vendor panicked", zap.String("vendor", h.vendorName),
 				zap.Any("panic", p), zap.Stack("stack"))
 			err = vendors.Reject(http.StatusInternalServerError, "internal_error", errors.New("vendor panicked"))
-			out, source, id = nil, "", ""
+			out, meta = nil, eventMeta{}
 		}
 	}()
 	if err := h.vendor.Verify(d); err != nil {
-		return nil, "", "", err
+		return nil, meta, err
 	}
 	if !h.normalize {
-		return d.Body, vendors.Source(h.vendorName), vendors.DerivedID(h.vendorName, d.Body), nil
+		return d.Body, eventMeta{Source: vendors.Source(h.vendorName), ID: vendors.DerivedID(h.vendorName, d.Body)}, nil
 	}
 	ev, err := h.vendor.Normalize(d)
 	if err != nil {
-		return nil, "", "", err
+		return nil, meta, err
 	}
 	out, err = ev.Encode()
 	if err != nil {
-		return nil, "", "", vendors.BadPayload("invalid_json", err)
+		return nil, meta, vendors.BadPayload("invalid_json", err)
 	}
-	return out, ev.Source, ev.ID, nil
+	return out, eventMeta{Source: ev.Source, ID: ev.ID, Type: ev.Type, Subject: ev.Subject}, nil
 }
 
 // Interface guards

@@ -82,7 +82,7 @@ func readBody(w http.ResponseWriter, r *http.Request, max int64) ([]byte, *vendo
 // prepareUpstream swaps the body for out and sets the headers the next
 // handler sees. Every length field is set, or the proxy's transport would
 // send the old length or keep chunked encoding.
-func (h *Handler) prepareUpstream(r *http.Request, out []byte, source, id string) {
+func (h *Handler) prepareUpstream(r *http.Request, out []byte, meta eventMeta) {
 	for _, name := range h.strip {
 		r.Header.Del(name)
 	}
@@ -95,11 +95,13 @@ func (h *Handler) prepareUpstream(r *http.Request, out []byte, source, id string
 		r.Header.Set("Content-Type", vendors.MediaType)
 	}
 	// The event's vendor: a generic module's configured name, not "hmac".
-	vendor := strings.TrimPrefix(source, vendors.Source(""))
+	vendor := strings.TrimPrefix(meta.Source, vendors.Source(""))
 	r.Header.Set("Biohook-Vendor", vendor)
-	r.Header.Set("Biohook-Event-Id", id)
+	r.Header.Set("Biohook-Event-Id", meta.ID)
 	if repl, ok := r.Context().Value(caddy.ReplacerCtxKey).(*caddy.Replacer); ok {
 		repl.Set("biohook.vendor", vendor)
-		repl.Set("biohook.event.id", id)
+		repl.Set("biohook.event.id", meta.ID)
+		repl.Set("biohook.event.type", meta.Type)
+		repl.Set("biohook.event.subject", meta.Subject)
 	}
 }

@@ -1,0 +1,130 @@
+package biohook
+
+import (
+	"fmt"
+	"path/filepath"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"go.uber.org/zap"
+)
+
+func init() {
+	caddy.RegisterModule(App{})
+}
+
+// App starts and stops the spools of a config's durable routes. Routes ask
+// for it as they are provisioned; it needs no configuration of its own.
+// Spools open when the config starts, not when it is only validated, so
+// `caddy validate` never touches a spool file a running Caddy holds.
+type App struct {
+	ctx      caddy.Context
+	logger   *zap.Logger
+	handlers []*Handler
+	opened   []*Handler // handlers whose spool this config holds
+}
+
+// CaddyModule returns the Caddy module information.
+func (App) CaddyModule() caddy.ModuleInfo {
+	return caddy.ModuleInfo{
+		ID:  "biohook",
+		New: func() caddy.Module { return new(App) },
+	}
+}
+
+// Provision keeps the config's context, to find the http app at start.
+func (a *App) Provision(ctx caddy.Context) error {
+	a.ctx, a.logger = ctx, ctx.Logger()
+	return nil
+}
+
+// register adds a durable route of this config.
+func (a *App) register(h *Handler) {
+	a.handlers = append(a.handlers, h)
+}
+
+// Start opens each spool (or takes the one a running config has open),
+// finds each route's server and hands the routes their spools: from here on,
+// the newest config's routes deliver what waits.
+func (a *App) Start() error {
+	if err := a.checkRoutes(); err != nil {
+		return err
+	}
+	for _, h := range a.handlers {
+		v, _, err := spoolPool.LoadOrNew(h.Durable.Path, func() (caddy.Destructor, error) {
+			return openSpool(h.Durable.Path, a.logger.Named("spool"))
+		})
+		if err != nil {
+			_ = a.Stop()
+			return fmt.Errorf("biohook durable: %w", err)
+		}
+		a.opened = append(a.opened, h)
+		h.durable.spool.Store(v.(*spool))
+	}
+	servers := a.httpApp()
+	for _, h := range a.handlers {
+		if servers != nil {
+			if srv := findServer(servers, h); srv != nil {
+				h.durable.server.Store(srv)
+			}
+		}
+		if h.durable.server.Load() == nil {
+			a.logger.Warn("durable route's server not found; deliveries wait for the route's first request",
+				zap.String("vendor", h.vendorName))
+		}
+		h.durable.spool.Load().attach(h)
+	}
+	return nil
+}
+
+// checkRoutes refuses two durable routes that share a spool and a name: the
+// spool could not tell whose events are whose.
+func (a *App) checkRoutes() error {
+	seen := make(map[string]bool)
+	for _, h := range a.handlers {
+		key := h.Durable.Path + "\x00" + h.durable.name
+		if seen[key] {
+			return fmt.Errorf("biohook durable: two %s routes share the spool %s: give each a name (durable { name ... })",
+				h.vendorName, h.Durable.Path)
+		}
+		seen[key] = true
+	}
+	return nil
+}
+
+func (a *App) httpApp() *caddyhttp.App {
+	v, err := a.ctx.App("http")
+	if err != nil {
+		return nil
+	}
+	app, _ := v.(*caddyhttp.App)
+	return app
+}
+
+// Stop lets go of the spools: the routes stop delivering (unless a newer
+// config's routes have taken over), and the last config to let go of a
+// spool closes it once its writes are done.
+func (a *App) Stop() error {
+	for _, h := range a.opened {
+		if sp := h.durable.spool.Load(); sp != nil {
+			sp.detach(h)
+		}
+		if _, err := spoolPool.Delete(h.Durable.Path); err != nil {
+			a.logger.Error("closing spool", zap.String("path", h.Durable.Path), zap.Error(err))
+		}
+	}
+	a.opened = nil
+	return nil
+}
+
+// spoolPath is where a spool lives, absolute, so that two spellings of one
+// file are one spool.
+func spoolPath(path string) (string, error) {
+	return filepath.Abs(path)
+}
+
+// Interface guards
+var (
+	_ caddy.App         = (*App)(nil)
+	_ caddy.Provisioner = (*App)(nil)
+)

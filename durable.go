@@ -1,0 +1,169 @@
+package biohook
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"path/filepath"
+	"time"
+
+	"github.com/caddyserver/caddy/v2"
+)
+
+// Durable stores each verified event before the vendor is answered, then
+// delivers it through the rest of the route with retries: an application
+// that is down for a deploy loses nothing, though the vendor gives up after
+// seconds.
+type Durable struct {
+	// Where events wait: "bolt" (the default and only spool: an embedded
+	// bbolt file, fsync'd on every commit).
+	Spool string `json:"spool,omitempty"`
+
+	// The spool file. Default: biohook/spool.db under Caddy's data directory.
+	Path string `json:"path,omitempty"`
+
+	// When to try again after a failed attempt.
+	Retry *RetryPolicy `json:"retry,omitempty"`
+
+	// How long an event is tried before it is dead-lettered. Default: 72h.
+	MaxAge caddy.Duration `json:"max_age,omitempty"`
+
+	// How many attempts before an event is dead-lettered; 0: as many as
+	// max_age allows (or the schedule's length plus one).
+	MaxAttempts int `json:"max_attempts,omitempty"`
+
+	// How long one attempt may take. Default: 30s.
+	AttemptTimeout caddy.Duration `json:"attempt_timeout,omitempty"`
+
+	// How many events of this route are delivered at once. Default: 8.
+	Concurrency int `json:"concurrency,omitempty"`
+
+	// A placeholder whose value orders events: events with the same value
+	// are delivered one at a time, in the order they arrived. Empty: no
+	// order is kept.
+	Key string `json:"key,omitempty"`
+
+	// How long dead letters are kept for listing and replay. Default: 168h.
+	KeepDead caddy.Duration `json:"keep_dead,omitempty"`
+
+	// How long a delivered event is remembered, so that a late copy from
+	// the vendor is answered as a duplicate and not delivered again.
+	// Default: 72h; at least the vendor's max_skew.
+	Remember caddy.Duration `json:"remember,omitempty"`
+
+	// Tells apart two durable routes of one vendor that share a spool file.
+	Name string `json:"name,omitempty"`
+}
+
+// RetryPolicy is exponential backoff with jitter, or an explicit schedule.
+type RetryPolicy struct {
+	// The first wait, doubled after each failure up to Max. Default: 1s.
+	Base caddy.Duration `json:"base,omitempty"`
+	// The longest wait. Default: 5m.
+	Max caddy.Duration `json:"max,omitempty"`
+	// The waits after the first, second, ... failure. When set, Base and
+	// Max are not used, and the event is dead-lettered after the schedule
+	// runs out.
+	Schedule []caddy.Duration `json:"schedule,omitempty"`
+}
+
+// Defaults for durable delivery.
+const (
+	DefaultDurableMaxAge         = 72 * time.Hour
+	DefaultDurableAttemptTimeout = 30 * time.Second
+	DefaultDurableConcurrency    = 8
+	DefaultDurableKeepDead       = 7 * 24 * time.Hour
+	DefaultDurableRemember       = 72 * time.Hour
+	DefaultRetryBase             = time.Second
+	DefaultRetryMax              = 5 * time.Minute
+)
+
+func (d *Durable) setDefaults() {
+	if d.Spool == "" {
+		d.Spool = "bolt"
+	}
+	if d.Path == "" {
+		d.Path = filepath.Join(caddy.AppDataDir(), "biohook", "spool.db")
+	}
+	if d.Retry == nil {
+		d.Retry = new(RetryPolicy)
+	}
+	if d.Retry.Base == 0 {
+		d.Retry.Base = caddy.Duration(DefaultRetryBase)
+	}
+	if d.Retry.Max == 0 {
+		d.Retry.Max = caddy.Duration(DefaultRetryMax)
+	}
+	if d.MaxAge == 0 {
+		d.MaxAge = caddy.Duration(DefaultDurableMaxAge)
+	}
+	if d.AttemptTimeout == 0 {
+		d.AttemptTimeout = caddy.Duration(DefaultDurableAttemptTimeout)
+	}
+	if d.Concurrency == 0 {
+		d.Concurrency = DefaultDurableConcurrency
+	}
+	if d.KeepDead == 0 {
+		d.KeepDead = caddy.Duration(DefaultDurableKeepDead)
+	}
+	if d.Remember == 0 {
+		d.Remember = caddy.Duration(DefaultDurableRemember)
+	}
+}
+
+func (d *Durable) validate(maxSkew time.Duration) error {
+	if d.Spool != "bolt" {
+		return fmt.Errorf("durable spool %q: want bolt", d.Spool)
+	}
+	if d.MaxAge < 0 || d.AttemptTimeout < 0 || d.KeepDead < 0 || d.Remember < 0 || d.MaxAttempts < 0 || d.Concurrency < 0 {
+		return errors.New("durable max_age, attempt_timeout, keep_dead, remember, attempts and concurrency must not be negative")
+	}
+	if d.Retry.Base < 0 || d.Retry.Max < d.Retry.Base {
+		return errors.New("durable retry: want 0 < base <= max")
+	}
+	for _, wait := range d.Retry.Schedule {
+		if wait < 0 {
+			return errors.New("durable retry schedule: waits must not be negative")
+		}
+	}
+	if time.Duration(d.Remember) < maxSkew {
+		return fmt.Errorf("durable remember %s is shorter than the vendor's max_skew %s: a replay could outlive the memory of the original",
+			time.Duration(d.Remember), maxSkew)
+	}
+	return nil
+}
+
+// nextAttempt says when to try again after the given number of failed
+// attempts, or give up (false) when the policy is spent.
+func (d *Durable) nextAttempt(rec *record, now time.Time) (time.Time, bool) {
+	if d.MaxAttempts > 0 && rec.Attempts >= d.MaxAttempts {
+		return time.Time{}, false
+	}
+	wait, ok := d.Retry.wait(rec.Attempts)
+	if !ok {
+		return time.Time{}, false
+	}
+	next := now.Add(wait)
+	if next.Sub(rec.Enqueued) > time.Duration(d.MaxAge) {
+		return time.Time{}, false
+	}
+	return next, true
+}
+
+// wait is the pause after the n-th failure (n >= 1). Exponential waits are
+// jittered over their upper half, so that events failed together do not
+// retry together.
+func (p *RetryPolicy) wait(n int) (time.Duration, bool) {
+	if len(p.Schedule) > 0 {
+		if n > len(p.Schedule) {
+			return 0, false
+		}
+		return time.Duration(p.Schedule[n-1]), true
+	}
+	wait := time.Duration(p.Max)
+	if n < 40 {
+		wait = min(time.Duration(p.Base)<<(n-1), time.Duration(p.Max))
+	}
+	half := wait / 2
+	return half + rand.N(half+1), true
+}

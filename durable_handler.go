@@ -1,0 +1,128 @@
+package biohook
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"go.uber.org/zap"
+
+	"github.com/biohook/caddy-biohook/vendors"
+)
+
+// durableRoute is a durable route's link to its spool and server, set
+// when the config starts.
+type durableRoute struct {
+	name   string                           // the route's name in its spool: vendor[/name]
+	spool  atomic.Pointer[spool]            // nil until the config starts
+	server atomic.Pointer[caddyhttp.Server] // where spooled events are sent through
+}
+
+// provisionDurable settles the route's spool settings and registers the
+// route with the config's biohook app, which opens the spool at start.
+func (h *Handler) provisionDurable(ctx caddy.Context) error {
+	d := h.Durable
+	d.setDefaults()
+	path, err := spoolPath(d.Path)
+	if err != nil {
+		return fmt.Errorf("biohook durable path: %w", err)
+	}
+	d.Path = path
+	h.durable = &durableRoute{name: h.vendorName}
+	if d.Name != "" {
+		h.durable.name += "/" + d.Name
+	}
+	v, err := ctx.App("biohook")
+	if err != nil {
+		return fmt.Errorf("biohook durable: %w", err)
+	}
+	v.(*App).register(h)
+	return nil
+}
+
+var rejSpoolDown = &vendors.Rejection{Status: http.StatusServiceUnavailable, Code: "spool_unavailable",
+	Err: errors.New("the event could not be stored")}
+
+// enqueue stores the verified event and answers the vendor: success once
+// the event is on disk, 503 (which every vendor retries) if it could not be
+// stored. The next handler sees the event later, from the spool.
+func (h *Handler) enqueue(w http.ResponseWriter, r *http.Request, out []byte, meta eventMeta) error {
+	sp := h.durable.spool.Load()
+	if sp == nil {
+		return h.refuse(w, r, rejSpoolDown)
+	}
+	if h.durable.server.Load() == nil {
+		if srv, ok := r.Context().Value(caddyhttp.ServerCtxKey).(*caddyhttp.Server); ok {
+			h.durable.server.Store(srv)
+			sp.signal()
+		}
+	}
+	rec := h.spoolRecord(r, out, meta)
+	duplicate, err := sp.enqueue(rec)
+	if err != nil {
+		h.logger.Error("storing an event", zap.String("vendor", h.vendorName), zap.String("event_id", meta.ID), zap.Error(err))
+		return h.refuse(w, r, rejSpoolDown)
+	}
+	if duplicate {
+		return h.answerDuplicate(newAnswerWriter(w, nil), r, meta.ID)
+	}
+	h.metrics.durableEnqueued.Inc()
+	return h.answerQueued(w)
+}
+
+// spoolRecord captures the prepared request: the route's matchers will see
+// the original method, host, path and client address again.
+func (h *Handler) spoolRecord(r *http.Request, out []byte, meta eventMeta) *record {
+	now := time.Now()
+	uri := r.RequestURI
+	if orig, ok := r.Context().Value(caddyhttp.OriginalRequestCtxKey).(http.Request); ok && orig.RequestURI != "" {
+		uri = orig.RequestURI
+	}
+	header := r.Header.Clone()
+	header.Del("Content-Length")
+	rec := &record{
+		Key: eventKey(meta.Source, meta.ID), ID: meta.ID, Type: meta.Type, Subject: meta.Subject,
+		Route:  h.durable.name,
+		Method: r.Method, Host: r.Host, URI: uri, RemoteAddr: r.RemoteAddr, TLS: r.TLS != nil,
+		Header: header, Enqueued: now, NextAt: now, Body: out,
+	}
+	if h.Durable.Key != "" {
+		if repl, ok := r.Context().Value(caddy.ReplacerCtxKey).(*caddy.Replacer); ok {
+			rec.Order = repl.ReplaceAll(h.Durable.Key, "")
+		}
+	}
+	return rec
+}
+
+// answerQueued tells the vendor its delivery was received, as the vendor
+// expects a success to look.
+func (h *Handler) answerQueued(w http.ResponseWriter) error {
+	answer := vendors.Answer{Status: http.StatusOK, ContentType: "application/json", Body: []byte(`{"queued":true}`)}
+	if h.acker != nil {
+		if a, replace := h.acker.Acknowledge(http.StatusOK, http.Header{}); replace {
+			answer = a
+		}
+	}
+	writeAnswer(w, answer)
+	return nil
+}
+
+// eventKey names an event in the spool: bounded in size whatever the
+// vendor's id.
+func eventKey(source, id string) string {
+	sum := sha256.Sum256([]byte(source + "\x00" + id))
+	return hex.EncodeToString(sum[:16])
+}
+
+// ownsRedelivery reports whether a marked request is a delivery of this
+// route's spool; any other biohook route treats it as a live delivery, and
+// refuses it, since it carries no credentials.
+func (h *Handler) ownsRedelivery(m *redelivery) bool {
+	return h.Durable != nil && m.route == h.durable.name && m.spool == h.durable.spool.Load()
+}

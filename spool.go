@@ -1,0 +1,190 @@
+package biohook
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/caddyserver/caddy/v2"
+	"go.uber.org/zap"
+)
+
+// spoolPool keeps each spool file open across config reloads: routes of the
+// old and the new config use the same spool, and the last one to let go
+// closes it.
+var spoolPool = caddy.NewUsagePool()
+
+// spool is one spool file, the queue of events waiting in it, and the loop
+// that delivers them through the routes that took them.
+type spool struct {
+	path   string
+	file   *boltFile
+	logger *zap.Logger
+
+	ctx    context.Context // cancelled when the spool closes: attempts stop
+	cancel context.CancelFunc
+	wake   chan struct{}
+	wg     sync.WaitGroup // the loop and the attempts in flight
+
+	mu      sync.Mutex
+	entries map[uint64]*entry // waiting events, by seq
+	order   []uint64          // their seqs, oldest first; may hold delivered ones until compacted
+	routes  map[string]*routeState
+
+	gaugeVendors map[string]struct{} // vendors whose gauges this spool has set
+}
+
+// entry is what the loop keeps of a waiting event; the body stays on disk.
+type entry struct {
+	seq      uint64
+	route    string
+	order    string
+	enqueued time.Time
+	nextAt   time.Time
+	attempts int
+	inFlight bool
+}
+
+// routeState is one durable route: the handler of the running config that
+// delivers its events, and how its deliveries are going.
+type routeState struct {
+	handler  *Handler // nil while no running config has the route
+	inFlight int
+	failing  bool // the last attempt failed: the first success wakes the rest
+	vendor   string
+}
+
+// openSpool opens the file, loads what waits in it and starts delivering.
+func openSpool(path string, logger *zap.Logger) (*spool, error) {
+	file, err := openBolt(path)
+	if err != nil {
+		return nil, err
+	}
+	waiting, err := file.pending()
+	if err != nil {
+		file.close()
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &spool{
+		path: path, file: file, logger: logger, ctx: ctx, cancel: cancel,
+		wake:    make(chan struct{}, 1),
+		entries: make(map[uint64]*entry, len(waiting)),
+		routes:  make(map[string]*routeState),
+
+		gaugeVendors: make(map[string]struct{}),
+	}
+	for _, rec := range waiting {
+		s.addLocked(rec)
+	}
+	if len(waiting) > 0 {
+		logger.Info("spool opened with events waiting", zap.String("path", path), zap.Int("waiting", len(waiting)))
+	}
+	s.wg.Add(1)
+	go s.run()
+	return s, nil
+}
+
+// Destruct stops delivering, waits for the attempts in flight (they are
+// cancelled) and closes the file once its last write is done.
+func (s *spool) Destruct() error {
+	s.cancel()
+	s.wg.Wait()
+	return s.file.close()
+}
+
+// attach makes h the handler that delivers its route's events: the newest
+// config's route takes over from the old one.
+func (s *spool) attach(h *Handler) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rs := s.route(h.durable.name)
+	rs.handler = h
+	s.signal()
+}
+
+// detach lets go of h, unless a newer config's handler has taken its place.
+func (s *spool) detach(h *Handler) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if rs := s.routes[h.durable.name]; rs != nil && rs.handler == h {
+		rs.handler = nil
+	}
+}
+
+func (s *spool) route(id string) *routeState {
+	rs := s.routes[id]
+	if rs == nil {
+		vendor, _, _ := strings.Cut(id, "/")
+		rs = &routeState{vendor: vendor}
+		s.routes[id] = rs
+	}
+	return rs
+}
+
+// enqueue stores rec durably; duplicate reports that the spool already
+// knew its event.
+func (s *spool) enqueue(rec *record) (duplicate bool, err error) {
+	duplicate, err = s.file.storeNew(rec)
+	if err != nil || duplicate {
+		return duplicate, err
+	}
+	s.mu.Lock()
+	s.addLocked(rec)
+	s.signal()
+	s.mu.Unlock()
+	return false, nil
+}
+
+// addLocked queues a stored record. Seqs mostly arrive in order; one that
+// does not is put in its place, so order stays arrival order.
+func (s *spool) addLocked(rec *record) {
+	s.entries[rec.Seq] = &entry{seq: rec.Seq, route: rec.Route, order: rec.Order,
+		enqueued: rec.Enqueued, nextAt: rec.NextAt, attempts: rec.Attempts}
+	if n := len(s.order); n == 0 || s.order[n-1] < rec.Seq {
+		s.order = append(s.order, rec.Seq)
+		return
+	}
+	i, found := slices.BinarySearch(s.order, rec.Seq)
+	if !found {
+		s.order = slices.Insert(s.order, i, rec.Seq)
+	}
+}
+
+// signal wakes the loop; a wake already pending is enough.
+func (s *spool) signal() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// forgetEvery is how often delivered events past remember and dead letters
+// past keep_dead are dropped.
+const forgetEvery = time.Minute
+
+// run is the delivery loop: it starts every attempt that is due and sleeps
+// until the next one is, or until something changes.
+func (s *spool) run() {
+	defer s.wg.Done()
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	forget := time.NewTicker(forgetEvery)
+	defer forget.Stop()
+	for {
+		timer.Reset(s.dispatch(time.Now()))
+		select {
+		case <-s.ctx.Done():
+			return
+		case <-s.wake:
+		case <-timer.C:
+		case <-forget.C:
+			s.forget()
+		}
+	}
+}
+
+// idleCheck bounds the loop's sleep, so gauges stay fresh with no traffic.
+const idleCheck = 5 * time.Second

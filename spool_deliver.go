@@ -1,0 +1,203 @@
+package biohook
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// dispatch starts the attempts that are due, oldest event first, and says
+// how long the loop may sleep. An event with an order key waits while an
+// older event with that key is waiting.
+func (s *spool) dispatch(now time.Time) time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sleep := idleCheck
+	orderSeen := make(map[string]struct{})
+	gauges := make(map[string]*pendingGauge)
+	live := s.order[:0]
+	for _, seq := range s.order {
+		e := s.entries[seq]
+		if e == nil {
+			continue // delivered or dead: compacted away here
+		}
+		live = append(live, seq)
+		rs := s.route(e.route)
+		gauges[rs.vendor] = gauges[rs.vendor].add(e, now)
+		if e.order != "" {
+			key := e.route + "\x00" + e.order
+			if _, older := orderSeen[key]; older {
+				continue
+			}
+			orderSeen[key] = struct{}{}
+		}
+		if e.inFlight || rs.handler == nil {
+			continue
+		}
+		if wait := e.nextAt.Sub(now); wait > 0 {
+			sleep = min(sleep, wait)
+			continue
+		}
+		if rs.inFlight >= rs.handler.Durable.Concurrency {
+			continue // an attempt ending wakes the loop
+		}
+		e.inFlight = true
+		rs.inFlight++
+		s.wg.Add(1)
+		go s.attempt(e, rs.handler)
+	}
+	clear(s.order[len(live):])
+	s.order = live
+	s.setGauges(now, gauges)
+	return sleep
+}
+
+// attempt delivers one event through its route and settles the outcome.
+func (s *spool) attempt(e *entry, h *Handler) {
+	defer s.wg.Done()
+	rec, err := s.file.load(e.seq)
+	if errors.Is(err, errNoRecord) {
+		s.finish(e, func() { delete(s.entries, e.seq) })
+		return
+	}
+	if err != nil {
+		s.logger.Error("reading a spooled event", zap.Error(err))
+		s.finish(e, func() { e.nextAt = time.Now().Add(time.Second) })
+		return
+	}
+	ctx, cancel := context.WithTimeout(s.ctx, time.Duration(h.Durable.AttemptTimeout))
+	res := h.redeliver(ctx, rec, e.attempts+1)
+	cancel()
+	if s.ctx.Err() != nil {
+		// The spool is closing: the event stays as it was, for the next start.
+		s.finish(e, nil)
+		return
+	}
+	s.settle(e, h, rec, res)
+}
+
+// attemptResult is what one attempt came to.
+type attemptResult struct {
+	status  int   // the status the next handler answered; 0 if none
+	reached bool  // the request reached this route's biohook handler
+	err     error // the next handler's error, or why the attempt could not be made
+}
+
+func (r attemptResult) delivered() bool {
+	return r.reached && r.err == nil && r.status >= 200 && r.status < 300
+}
+
+// reason is a short, secret-free account of a failed attempt.
+func (r attemptResult) reason() string {
+	switch {
+	case r.err != nil && !r.reached:
+		return r.err.Error()
+	case !r.reached:
+		return fmt.Sprintf("the request did not reach the biohook route (answered %d)", r.status)
+	case r.err != nil:
+		return r.err.Error()
+	}
+	return fmt.Sprintf("the application answered %d", r.status)
+}
+
+// settle records the outcome: delivered, tried again later, or dead.
+func (s *spool) settle(e *entry, h *Handler, rec *record, res attemptResult) {
+	now := time.Now()
+	m := h.metrics
+	if res.delivered() {
+		if err := s.file.delivered(rec.Seq, rec.Key, now); err != nil {
+			s.logger.Error("recording a delivery", zap.Error(err))
+		}
+		m.durableDelivered.Inc()
+		s.finish(e, func() { s.deliveredLocked(e) })
+		return
+	}
+	rec.Attempts = e.attempts + 1
+	rec.LastStatus, rec.LastError = res.status, res.reason()
+	next, retry := h.Durable.nextAttempt(rec, now)
+	if res.reached && res.status == http.StatusGone {
+		retry, rec.Reason = false, "the application answered 410 Gone"
+	} else if !retry {
+		rec.Reason = "retries spent: " + rec.LastError
+	}
+	if !retry {
+		rec.DeadAt = now
+		if err := s.file.dead(rec); err != nil {
+			s.logger.Error("dead-lettering an event", zap.Error(err))
+		}
+		m.durableDead.Inc()
+		h.logger.Warn("event dead-lettered", zap.String("vendor", h.vendorName),
+			zap.String("event_id", rec.ID), zap.Int("attempts", rec.Attempts), zap.String("reason", rec.Reason))
+		s.finish(e, func() { delete(s.entries, e.seq); s.routes[e.route].failing = true })
+		return
+	}
+	rec.NextAt = next
+	if err := s.file.rescheduled(rec); err != nil {
+		s.logger.Error("rescheduling an event", zap.Error(err))
+	}
+	m.durableRetried.Inc()
+	if ce := h.logger.Check(zap.DebugLevel, "delivery attempt failed"); ce != nil {
+		ce.Write(zap.String("vendor", h.vendorName), zap.String("event_id", rec.ID),
+			zap.Int("attempt", rec.Attempts), zap.Time("next", next), zap.String("reason", rec.LastError))
+	}
+	s.finish(e, func() {
+		e.attempts, e.nextAt = rec.Attempts, next
+		s.routes[e.route].failing = true
+	})
+}
+
+// deliveredLocked drops a delivered event. The first success after failures
+// means the application is back: its other events go now, not when their
+// backoff ends.
+func (s *spool) deliveredLocked(e *entry) {
+	delete(s.entries, e.seq)
+	rs := s.routes[e.route]
+	if !rs.failing {
+		return
+	}
+	rs.failing = false
+	now := time.Now()
+	for _, other := range s.entries {
+		if other.route == e.route && other.nextAt.After(now) {
+			other.nextAt = now
+		}
+	}
+}
+
+// finish ends an attempt: update runs under the lock, the route gets its
+// slot back and the loop looks again.
+func (s *spool) finish(e *entry, update func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e.inFlight = false
+	s.routes[e.route].inFlight--
+	if update != nil {
+		update()
+	}
+	s.signal()
+}
+
+// forget drops delivered events past the longest remember of the spool's
+// routes, and dead letters past the longest keep_dead.
+func (s *spool) forget() {
+	var remember, keepDead time.Duration
+	s.mu.Lock()
+	for _, rs := range s.routes {
+		if rs.handler != nil {
+			remember = max(remember, time.Duration(rs.handler.Durable.Remember))
+			keepDead = max(keepDead, time.Duration(rs.handler.Durable.KeepDead))
+		}
+	}
+	s.mu.Unlock()
+	if remember == 0 {
+		return // no running route says how long: keep everything
+	}
+	now := time.Now()
+	if err := s.file.forget(now.Add(-remember), now.Add(-keepDead)); err != nil && !errors.Is(err, errSpoolClosed) {
+		s.logger.Error("forgetting old events", zap.Error(err))
+	}
+}
