@@ -8,7 +8,7 @@ import (
 func init() {
 	caddycmd.RegisterCommand(caddycmd.Command{
 		Name:  "biohook",
-		Usage: "send|sign|verify [flags]",
+		Usage: "send|sign|verify|dlq [flags]",
 		Short: "Sends, signs and checks webhook deliveries as the biohook vendors make them",
 		Long: `
 Tools for biohook routes, in the same binary as the module:
@@ -16,12 +16,13 @@ Tools for biohook routes, in the same binary as the module:
   send     builds a delivery exactly as the vendor would and POSTs it to a route
   sign     prints that delivery's headers (and body, where the vendor transforms it)
   verify   checks a captured raw HTTP request against a route of a config, offline
+  dlq      lists and replays the dead letters of durable routes (admin API)
 
 Each vendor has built-in sample events (--event), so a route can be tried
 before the vendor is wired up. See docs/cli.md.
 `,
 		CobraFunc: func(cmd *cobra.Command) {
-			cmd.AddCommand(sendCommand(), signCommand(), verifyCommand())
+			cmd.AddCommand(sendCommand(), signCommand(), verifyCommand(), dlqCommand())
 		},
 	})
 }

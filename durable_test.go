@@ -1,8 +1,15 @@
 package biohook
 
 import (
+	"encoding/json"
+	"fmt"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"path/filepath"
+	"slices"
+	"strconv"
+	"sync"
 	"testing"
 	"time"
 )
@@ -97,4 +104,97 @@ func settled(t *testing.T, up *upstream) []received {
 		time.Sleep(10 * time.Millisecond)
 	}
 	return got
+}
+
+// entrustSubjectEvent signs an Entrust event about subject, with a unique id.
+func entrustSubjectEvent(t testing.TB, id, subject string) ([]byte, http.Header) {
+	id += "-" + strconv.FormatInt(eventSeq.Add(1), 10) + "-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	body := []byte(fmt.Sprintf(`{"id":%q,"type":"user.updated","accountId":"a","eventTime":"2026-01-02T03:04:05Z","data":{"subject":%q}}`, id, subject))
+	return body, entrustHeaders(t, caddyBase+"/hooks/entrust", body, "entrust-dedupe-token", time.Now())
+}
+
+// orderedApp records, per subject, the event ids in the order they arrived.
+type orderedApp struct {
+	mu     sync.Mutex
+	order  map[string][]string
+	copies int
+}
+
+func (a *orderedApp) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	var ev struct {
+		ID      string `json:"id"`
+		Subject string `json:"subject"`
+	}
+	_ = json.NewDecoder(r.Body).Decode(&ev)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if slices.Contains(a.order[ev.Subject], ev.ID) {
+		a.copies++
+	} else {
+		a.order[ev.Subject] = append(a.order[ev.Subject], ev.ID)
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (a *orderedApp) total() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	n := 0
+	for _, ids := range a.order {
+		n += len(ids)
+	}
+	return n
+}
+
+// The app refuses connections for a while, then comes up: every event is
+// delivered, events about one subject in the order they came, and the
+// backlog goes as soon as one delivery succeeds, not when each event's
+// backoff ends.
+func TestDurableAppDownThenUp(t *testing.T) {
+	port := freePort(t)
+	spool := filepath.Join(t.TempDir(), "spool.db")
+	down := &upstream{Server: &httptest.Server{URL: "http://127.0.0.1:" + strconv.Itoa(port)}}
+	tester := startCaddy(t, durableSite(down, spool, "retry exponential 200ms 20s\n key {biohook.event.subject}"))
+
+	subjects := []string{"alice", "bob", "carol"}
+	sent := map[string][]string{}
+	for i := range 30 {
+		subject := subjects[i%3]
+		body, h := entrustSubjectEvent(t, "order", subject)
+		res, answer := post(t, tester, "/hooks/entrust", body, h)
+		mustStatus(t, res, answer, http.StatusOK)
+		var ev struct{ ID string }
+		_ = json.Unmarshal(body, &ev)
+		sent[subject] = append(sent[subject], ev.ID)
+	}
+	time.Sleep(4 * time.Second) // the waits have grown past a second
+
+	app := &orderedApp{order: map[string][]string{}}
+	ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: app}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+
+	// A new event goes at once; its success wakes the backlog.
+	body, h := entrustSubjectEvent(t, "order-probe", "dave")
+	res, answer := post(t, tester, "/hooks/entrust", body, h)
+	mustStatus(t, res, answer, http.StatusOK)
+	start := time.Now()
+	waitFor(t, 10*time.Second, "every event delivered", func() bool { return app.total() == 31 })
+	if took := time.Since(start); took > 1500*time.Millisecond {
+		t.Errorf("the backlog took %s after the app came back: it waited for its backoff", took)
+	}
+	app.mu.Lock()
+	defer app.mu.Unlock()
+	for _, subject := range subjects {
+		if !slices.Equal(app.order[subject], sent[subject]) {
+			t.Errorf("%s: delivered in order %v, sent %v", subject, app.order[subject], sent[subject])
+		}
+	}
+	if app.copies != 0 {
+		t.Errorf("%d events delivered twice", app.copies)
+	}
 }

@@ -141,6 +141,7 @@ func (s *spool) enqueue(rec *record) (duplicate bool, err error) {
 // addLocked queues a stored record. Seqs mostly arrive in order; one that
 // does not is put in its place, so order stays arrival order.
 func (s *spool) addLocked(rec *record) {
+	s.route(rec.Route)
 	s.entries[rec.Seq] = &entry{seq: rec.Seq, route: rec.Route, order: rec.Order,
 		enqueued: rec.Enqueued, nextAt: rec.NextAt, attempts: rec.Attempts}
 	if n := len(s.order); n == 0 || s.order[n-1] < rec.Seq {
@@ -188,3 +189,55 @@ func (s *spool) run() {
 
 // idleCheck bounds the loop's sleep, so gauges stay fresh with no traffic.
 const idleCheck = 5 * time.Second
+
+// stats counts each route's waiting events.
+func (s *spool) stats(now time.Time) []routeStats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	byRoute := make(map[string]*routeStats)
+	for id, rs := range s.routes {
+		byRoute[id] = &routeStats{Route: id, Vendor: rs.vendor, Active: rs.handler != nil, InFlight: rs.inFlight}
+	}
+	for _, e := range s.entries {
+		st := byRoute[e.route]
+		if st == nil {
+			continue
+		}
+		st.Pending++
+		st.OldestSeconds = max(st.OldestSeconds, now.Sub(e.enqueued).Seconds())
+	}
+	out := make([]routeStats, 0, len(byRoute))
+	for _, st := range byRoute {
+		out = append(out, *st)
+	}
+	slices.SortFunc(out, func(a, b routeStats) int { return strings.Compare(a.Route, b.Route) })
+	return out
+}
+
+// replay queues again the dead letters that pick chooses.
+func (s *spool) replay(pick func(*record) bool) (int, error) {
+	dead, err := s.file.deadLetters()
+	if err != nil {
+		return 0, err
+	}
+	var keys []string
+	for _, rec := range dead {
+		if pick(rec) {
+			keys = append(keys, rec.Key)
+		}
+	}
+	if len(keys) == 0 {
+		return 0, nil
+	}
+	revived, err := s.file.revive(keys, time.Now())
+	if err != nil {
+		return 0, err
+	}
+	s.mu.Lock()
+	for _, rec := range revived {
+		s.addLocked(rec)
+	}
+	s.signal()
+	s.mu.Unlock()
+	return len(revived), nil
+}
