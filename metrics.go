@@ -120,36 +120,38 @@ func (m *vendorMetrics) answered(status int, err error) {
 	m.upstream[class].Inc()
 }
 
-// pendingGauge sums one vendor's waiting events during a dispatch pass.
-type pendingGauge struct {
-	count  int
-	oldest time.Time
-}
+// gaugeEvery is how often a spool publishes its pending gauges.
+const gaugeEvery = time.Second
 
-// add counts e; a nil gauge starts a new one.
-func (g *pendingGauge) add(e *entry, now time.Time) *pendingGauge {
-	if g == nil {
-		g = &pendingGauge{oldest: now}
+// setGauges publishes, per vendor, how many events wait and the age of the
+// oldest; a vendor with nothing waiting any more goes to zero.
+func (s *spool) setGauges(now time.Time) {
+	type pending struct {
+		count  int
+		oldest time.Time
 	}
-	g.count++
-	if e.enqueued.Before(g.oldest) {
-		g.oldest = e.enqueued
+	byVendor := make(map[string]*pending)
+	for _, e := range s.entries {
+		vendor := s.route(e.route).vendor
+		p := byVendor[vendor]
+		if p == nil {
+			p = &pending{oldest: now}
+			byVendor[vendor] = p
+		}
+		p.count++
+		if e.enqueued.Before(p.oldest) {
+			p.oldest = e.enqueued
+		}
 	}
-	return g
-}
-
-// setGauges publishes a dispatch pass's sums; a vendor with nothing waiting
-// any more goes to zero.
-func (s *spool) setGauges(now time.Time, gauges map[string]*pendingGauge) {
 	for vendor := range s.gaugeVendors {
-		if gauges[vendor] == nil {
+		if byVendor[vendor] == nil {
 			durablePending.WithLabelValues(vendor).Set(0)
 			durableOldest.WithLabelValues(vendor).Set(0)
 		}
 	}
-	for vendor, g := range gauges {
+	for vendor, p := range byVendor {
 		s.gaugeVendors[vendor] = struct{}{}
-		durablePending.WithLabelValues(vendor).Set(float64(g.count))
-		durableOldest.WithLabelValues(vendor).Set(now.Sub(g.oldest).Seconds())
+		durablePending.WithLabelValues(vendor).Set(float64(p.count))
+		durableOldest.WithLabelValues(vendor).Set(now.Sub(p.oldest).Seconds())
 	}
 }

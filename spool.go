@@ -34,6 +34,7 @@ type spool struct {
 	routes  map[string]*routeState
 
 	gaugeVendors map[string]struct{} // vendors whose gauges this spool has set
+	gaugesAt     time.Time           // when they were last set
 }
 
 // entry is what the loop keeps of a waiting event; the body stays on disk.
@@ -141,7 +142,11 @@ func (s *spool) enqueue(rec *record) (duplicate bool, err error) {
 // addLocked queues a stored record. Seqs mostly arrive in order; one that
 // does not is put in its place, so order stays arrival order.
 func (s *spool) addLocked(rec *record) {
-	s.route(rec.Route)
+	if rec.Attempts > 0 {
+		// Loaded after a restart mid-backoff: its route's first success
+		// wakes the rest.
+		s.route(rec.Route).failing = true
+	}
 	s.entries[rec.Seq] = &entry{seq: rec.Seq, route: rec.Route, order: rec.Order,
 		enqueued: rec.Enqueued, nextAt: rec.NextAt, attempts: rec.Attempts}
 	if n := len(s.order); n == 0 || s.order[n-1] < rec.Seq {
@@ -188,7 +193,7 @@ func (s *spool) run() {
 }
 
 // idleCheck bounds the loop's sleep, so gauges stay fresh with no traffic.
-const idleCheck = 5 * time.Second
+const idleCheck = gaugeEvery
 
 // stats counts each route's waiting events.
 func (s *spool) stats(now time.Time) []routeStats {

@@ -12,22 +12,26 @@ import (
 
 // dispatch starts the attempts that are due, oldest event first, and says
 // how long the loop may sleep. An event with an order key waits while an
-// older event with that key is waiting.
+// older event with that key is waiting. The pass stops once every route is
+// busy: with a backlog, it looks at a handful of events, not all of them.
 func (s *spool) dispatch(now time.Time) time.Duration {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if now.Sub(s.gaugesAt) >= gaugeEvery {
+		s.gaugesAt = now
+		s.setGauges(now)
+	}
 	sleep := idleCheck
+	free := s.freeSlots()
 	orderSeen := make(map[string]struct{})
-	gauges := make(map[string]*pendingGauge)
 	live := s.order[:0]
-	for _, seq := range s.order {
-		e := s.entries[seq]
+	i := 0
+	for ; i < len(s.order) && free > 0; i++ {
+		e := s.entries[s.order[i]]
 		if e == nil {
 			continue // delivered or dead: compacted away here
 		}
-		live = append(live, seq)
-		rs := s.route(e.route)
-		gauges[rs.vendor] = gauges[rs.vendor].add(e, now)
+		live = append(live, e.seq)
 		if e.order != "" {
 			key := e.route + "\x00" + e.order
 			if _, older := orderSeen[key]; older {
@@ -35,6 +39,7 @@ func (s *spool) dispatch(now time.Time) time.Duration {
 			}
 			orderSeen[key] = struct{}{}
 		}
+		rs := s.route(e.route)
 		if e.inFlight || rs.handler == nil {
 			continue
 		}
@@ -47,13 +52,25 @@ func (s *spool) dispatch(now time.Time) time.Duration {
 		}
 		e.inFlight = true
 		rs.inFlight++
+		free--
 		s.wg.Add(1)
 		go s.attempt(e, rs.handler)
 	}
+	live = append(live, s.order[i:]...)
 	clear(s.order[len(live):])
 	s.order = live
-	s.setGauges(now, gauges)
 	return sleep
+}
+
+// freeSlots is how many more attempts the active routes may start.
+func (s *spool) freeSlots() int {
+	free := 0
+	for _, rs := range s.routes {
+		if rs.handler != nil {
+			free += max(0, rs.handler.Durable.Concurrency-rs.inFlight)
+		}
+	}
+	return free
 }
 
 // attempt delivers one event through its route and settles the outcome.
