@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/caddyserver/caddy/v2"
@@ -42,17 +41,6 @@ func (adminAPI) Routes() []caddy.AdminRoute {
 	}
 }
 
-// openSpools are the spools open in this process, by path.
-func openSpools() []*spool {
-	var spools []*spool
-	spoolPool.Range(func(_, v any) bool {
-		spools = append(spools, v.(*spool))
-		return true
-	})
-	slices.SortFunc(spools, func(a, b *spool) int { return strings.Compare(a.path, b.path) })
-	return spools
-}
-
 // routeStats is one route's queue, as the admin API shows it.
 type routeStats struct {
 	Route         string  `json:"route"`
@@ -64,7 +52,7 @@ type routeStats struct {
 }
 
 type spoolStats struct {
-	Path   string       `json:"path"`
+	Spool  string       `json:"spool"`
 	Routes []routeStats `json:"routes"`
 	Dead   int          `json:"dead"`
 }
@@ -75,11 +63,11 @@ func serveSpools(w http.ResponseWriter, r *http.Request) error {
 	}
 	out := []spoolStats{}
 	for _, s := range openSpools() {
-		dead, err := s.file.deadLetters()
+		dead, err := s.deadLetters()
 		if err != nil {
 			return apiError(http.StatusInternalServerError, err)
 		}
-		out = append(out, spoolStats{Path: s.path, Routes: s.stats(time.Now()), Dead: len(dead)})
+		out = append(out, spoolStats{Spool: s.where(), Routes: s.stats(time.Now()), Dead: len(dead)})
 	}
 	return writeJSON(w, out)
 }
@@ -113,13 +101,13 @@ func serveDeadLetters(w http.ResponseWriter, r *http.Request) error {
 func allDeadLetters() ([]deadLetter, error) {
 	out := []deadLetter{}
 	for _, s := range openSpools() {
-		recs, err := s.file.deadLetters()
+		recs, err := s.deadLetters()
 		if err != nil {
 			return nil, err
 		}
 		for _, rec := range recs {
 			out = append(out, deadLetter{Key: rec.Key, ID: rec.ID, Route: rec.Route, Type: rec.Type, Subject: rec.Subject,
-				Spool: s.path, Attempts: rec.Attempts, Enqueued: rec.Enqueued, DeadAt: rec.DeadAt,
+				Spool: s.where(), Attempts: rec.Attempts, Enqueued: rec.Enqueued, DeadAt: rec.DeadAt,
 				Reason: rec.Reason, LastStatus: rec.LastStatus})
 		}
 	}

@@ -2,7 +2,6 @@ package biohook
 
 import (
 	"fmt"
-	"path/filepath"
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
@@ -51,15 +50,15 @@ func (a *App) Start() error {
 		return err
 	}
 	for _, h := range a.handlers {
-		v, _, err := spoolPool.LoadOrNew(h.Durable.Path, func() (caddy.Destructor, error) {
-			return openSpool(h.Durable.Path, a.logger.Named("spool"))
+		v, _, err := spoolPool.LoadOrNew(h.Durable.poolKey, func() (caddy.Destructor, error) {
+			return h.Durable.open(a.logger.Named("spool"))
 		})
 		if err != nil {
 			_ = a.Stop()
 			return fmt.Errorf("biohook durable: %w", err)
 		}
 		a.opened = append(a.opened, h)
-		h.durable.spool.Store(v.(*spool))
+		h.durable.spool.Store(&spoolRef{v.(spooler)})
 	}
 	servers := a.httpApp()
 	for _, h := range a.handlers {
@@ -72,7 +71,7 @@ func (a *App) Start() error {
 			a.logger.Warn("durable route's server not found; deliveries wait for the route's first request",
 				zap.String("vendor", h.vendorName))
 		}
-		h.durable.spool.Load().attach(h)
+		h.durable.spooler().attach(h)
 	}
 	return nil
 }
@@ -82,10 +81,10 @@ func (a *App) Start() error {
 func (a *App) checkRoutes() error {
 	seen := make(map[string]bool)
 	for _, h := range a.handlers {
-		key := h.Durable.Path + "\x00" + h.durable.name
+		key := h.Durable.poolKey + "\x00" + h.durable.name
 		if seen[key] {
 			return fmt.Errorf("biohook durable: two %s routes share the spool %s: give each a name (durable { name ... })",
-				h.vendorName, h.Durable.Path)
+				h.vendorName, h.Durable.where())
 		}
 		seen[key] = true
 	}
@@ -106,21 +105,15 @@ func (a *App) httpApp() *caddyhttp.App {
 // spool closes it once its writes are done.
 func (a *App) Stop() error {
 	for _, h := range a.opened {
-		if sp := h.durable.spool.Load(); sp != nil {
+		if sp := h.durable.spooler(); sp != nil {
 			sp.detach(h)
 		}
-		if _, err := spoolPool.Delete(h.Durable.Path); err != nil {
-			a.logger.Error("closing spool", zap.String("path", h.Durable.Path), zap.Error(err))
+		if _, err := spoolPool.Delete(h.Durable.poolKey); err != nil {
+			a.logger.Error("closing spool", zap.String("spool", h.Durable.where()), zap.Error(err))
 		}
 	}
 	a.opened = nil
 	return nil
-}
-
-// spoolPath is where a spool lives, absolute, so that two spellings of one
-// file are one spool.
-func spoolPath(path string) (string, error) {
-	return filepath.Abs(path)
 }
 
 // Interface guards

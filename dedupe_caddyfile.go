@@ -58,39 +58,47 @@ func (dd *Dedupe) unmarshalStore(d *caddyfile.Dispenser) error {
 		}
 		return nil
 	}
-	dd.Redis = new(RedisStore)
+	var err error
+	dd.Redis, err = unmarshalRedis(d)
+	return err
+}
+
+// unmarshalRedis reads what follows `redis`: a URL, or a block of url,
+// address, username, password, db and tls.
+func unmarshalRedis(d *caddyfile.Dispenser) (*RedisStore, error) {
+	rs := new(RedisStore)
 	if d.NextArg() {
-		dd.Redis.URL = d.Val()
+		rs.URL = d.Val()
 		if d.NextArg() {
-			return d.ArgErr()
+			return nil, d.ArgErr()
 		}
 	}
 	for nesting := d.Nesting(); d.NextBlock(nesting); {
 		var err error
 		switch d.Val() {
 		case "url":
-			dd.Redis.URL, err = vendors.ParseOneArg(d)
+			rs.URL, err = vendors.ParseOneArg(d)
 		case "address":
-			dd.Redis.Address, err = vendors.ParseOneArg(d)
+			rs.Address, err = vendors.ParseOneArg(d)
 		case "username":
-			dd.Redis.Username, err = vendors.ParseOneArg(d)
+			rs.Username, err = vendors.ParseOneArg(d)
 		case "password":
-			dd.Redis.Password, err = vendors.ParseOneArg(d)
+			rs.Password, err = vendors.ParseOneArg(d)
 		case "db":
 			var s string
 			if s, err = vendors.ParseOneArg(d); err == nil {
-				if dd.Redis.DB, err = strconv.Atoi(s); err != nil {
-					return d.Errf("db must be a number, not %q", s)
+				if rs.DB, err = strconv.Atoi(s); err != nil {
+					return nil, d.Errf("db must be a number, not %q", s)
 				}
 			}
 		case "tls":
-			dd.Redis.TLS = true
+			rs.TLS = true
 		default:
-			return d.Errf("unknown redis option %q", d.Val())
+			return nil, d.Errf("unknown redis option %q", d.Val())
 		}
 		if err != nil {
-			return err
+			return nil, err
 		}
 	}
-	return nil
+	return rs, nil
 }

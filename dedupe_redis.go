@@ -68,7 +68,7 @@ func (c *RedisStore) options() (*redis.Options, string, error) {
 			return nil, "", err
 		}
 		if opts, err = redis.ParseURL(u); err != nil {
-			return nil, "", fmt.Errorf("dedupe redis url: %w", err)
+			return nil, "", fmt.Errorf("redis url: %w", err)
 		}
 	} else {
 		opts = &redis.Options{Addr: c.Address, DB: c.DB}

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/caddyserver/caddy/v2"
+	"github.com/redis/go-redis/v9"
+	"go.uber.org/zap"
 )
 
 // Durable stores each verified event before the vendor is answered, then
@@ -15,12 +17,20 @@ import (
 // that is down for a deploy loses nothing, though the vendor gives up after
 // seconds.
 type Durable struct {
-	// Where events wait: "bolt" (the default and only spool: an embedded
-	// bbolt file, fsync'd on every commit).
+	// Where events wait: "bolt" (default: an embedded bbolt file, every
+	// commit fsync'd; one Caddy instance) or "redis" (several instances
+	// share the events and the work).
 	Spool string `json:"spool,omitempty"`
 
-	// The spool file. Default: biohook/spool.db under Caddy's data directory.
+	// The spool file, with spool bolt. Default: biohook/spool.db under
+	// Caddy's data directory.
 	Path string `json:"path,omitempty"`
+
+	// The Redis, with spool redis.
+	Redis *RedisStore `json:"redis,omitempty"`
+
+	// Prefix of the Redis keys, with spool redis. Default: "biohook:spool:".
+	KeyPrefix string `json:"key_prefix,omitempty"`
 
 	// When to try again after a failed attempt.
 	Retry *RetryPolicy `json:"retry,omitempty"`
@@ -53,6 +63,9 @@ type Durable struct {
 
 	// Tells apart two durable routes of one vendor that share a spool file.
 	Name string `json:"name,omitempty"`
+
+	poolKey   string         // the spool's key in spoolPool
+	redisOpts *redis.Options // with spool redis
 }
 
 // RetryPolicy is exponential backoff with jitter, or an explicit schedule.
@@ -82,8 +95,11 @@ func (d *Durable) setDefaults() {
 	if d.Spool == "" {
 		d.Spool = "bolt"
 	}
-	if d.Path == "" {
+	if d.Path == "" && d.Spool == "bolt" {
 		d.Path = filepath.Join(caddy.AppDataDir(), "biohook", "spool.db")
+	}
+	if d.KeyPrefix == "" {
+		d.KeyPrefix = "biohook:spool:"
 	}
 	if d.Retry == nil {
 		d.Retry = new(RetryPolicy)
@@ -112,8 +128,8 @@ func (d *Durable) setDefaults() {
 }
 
 func (d *Durable) validate(maxSkew time.Duration) error {
-	if d.Spool != "bolt" {
-		return fmt.Errorf("durable spool %q: want bolt", d.Spool)
+	if d.Spool == "redis" && d.Key != "" {
+		return errors.New("durable key (per-key order) needs spool bolt: with spool redis, instances deliver events of one key side by side")
 	}
 	if d.MaxAge < 0 || d.AttemptTimeout < 0 || d.KeepDead < 0 || d.Remember < 0 || d.MaxAttempts < 0 || d.Concurrency < 0 {
 		return errors.New("durable max_age, attempt_timeout, keep_dead, remember, attempts and concurrency must not be negative")
@@ -166,4 +182,45 @@ func (p *RetryPolicy) wait(n int) (time.Duration, bool) {
 	}
 	half := wait / 2
 	return half + rand.N(half+1), true
+}
+
+// locate resolves where the spool is and the key that shares it between
+// routes and configs.
+func (d *Durable) locate() error {
+	switch d.Spool {
+	case "bolt":
+		path, err := filepath.Abs(d.Path)
+		if err != nil {
+			return err
+		}
+		d.Path, d.poolKey = path, "bolt|"+path
+		return nil
+	case "redis":
+		if d.Redis == nil {
+			d.Redis = new(RedisStore)
+		}
+		opts, key, err := d.Redis.options()
+		if err != nil {
+			return err
+		}
+		d.redisOpts, d.poolKey = opts, "redis-spool|"+key+"|"+d.KeyPrefix
+		return nil
+	}
+	return fmt.Errorf("spool %q: want bolt or redis", d.Spool)
+}
+
+// open opens the spool; spoolPool calls it for the first route to need it.
+func (d *Durable) open(logger *zap.Logger) (spooler, error) {
+	if d.Spool == "redis" {
+		return openRedisSpool(d.redisOpts, d.KeyPrefix, logger)
+	}
+	return openBoltSpool(d.Path, logger)
+}
+
+// where names the spool for people.
+func (d *Durable) where() string {
+	if d.Spool == "redis" {
+		return "redis://" + d.redisOpts.Addr + "/" + d.KeyPrefix
+	}
+	return d.Path
 }

@@ -13,6 +13,8 @@ import (
 //
 //	durable {
 //		spool bolt [<path>]             # or: spool bolt { path <path> }
+//		spool redis [<url>]             # or a block, as dedupe's store redis
+//		key_prefix <prefix>             # spool redis; default biohook:spool:
 //		path <path>
 //		retry exponential <base> <max>  # default 1s 5m, jittered
 //		retry schedule <wait>...        # explicit waits, then dead letter
@@ -54,6 +56,8 @@ func (dur *Durable) unmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			dur.Remember, err = vendors.ParseDuration(d)
 		case "name":
 			dur.Name, err = vendors.ParseOneArg(d)
+		case "key_prefix":
+			dur.KeyPrefix, err = vendors.ParseOneArg(d)
 		default:
 			return d.Errf("unknown durable option %q", d.Val())
 		}
@@ -64,15 +68,22 @@ func (dur *Durable) unmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	return nil
 }
 
-// unmarshalSpool reads `spool bolt`, `spool bolt <path>` or
-// `spool bolt { path <path> }`.
+// unmarshalSpool reads `spool bolt`, `spool bolt <path>`,
+// `spool bolt { path <path> }`, `spool redis <url>` or
+// `spool redis { url ... }`.
 func (dur *Durable) unmarshalSpool(d *caddyfile.Dispenser) error {
 	if !d.NextArg() {
 		return d.ArgErr()
 	}
 	dur.Spool = d.Val()
-	if dur.Spool != "bolt" {
-		return d.Errf("durable spool %q: want bolt", dur.Spool)
+	switch dur.Spool {
+	case "redis":
+		var err error
+		dur.Redis, err = unmarshalRedis(d)
+		return err
+	case "bolt":
+	default:
+		return d.Errf("durable spool %q: want bolt or redis", dur.Spool)
 	}
 	if d.NextArg() {
 		dur.Path = d.Val()

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -44,9 +43,12 @@ func deadLetters(t *testing.T) []deadLetter {
 // app answers 410 Gone; listed and replayed through the admin API and the
 // CLI, a dead letter is delivered once.
 func TestDurableDeadLetterAndReplay(t *testing.T) {
+	forEachSpool(t, testDurableDeadLetterAndReplay)
+}
+
+func testDurableDeadLetterAndReplay(t *testing.T, spool string) {
 	up := newUpstream(t)
 	up.answer(http.StatusInternalServerError, "broken")
-	spool := filepath.Join(t.TempDir(), "spool.db")
 	tester := startCaddy(t, durableSite(up, spool, "retry schedule 50ms 50ms 50ms\n attempts 2"))
 
 	spent, h := entrustEvent(t, "dead-spent")

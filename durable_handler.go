@@ -20,7 +20,7 @@ import (
 // when the config starts.
 type durableRoute struct {
 	name   string                           // the route's name in its spool: vendor[/name]
-	spool  atomic.Pointer[spool]            // nil until the config starts
+	spool  atomic.Pointer[spoolRef]         // nil until the config starts
 	server atomic.Pointer[caddyhttp.Server] // where spooled events are sent through
 }
 
@@ -29,11 +29,9 @@ type durableRoute struct {
 func (h *Handler) provisionDurable(ctx caddy.Context) error {
 	d := h.Durable
 	d.setDefaults()
-	path, err := spoolPath(d.Path)
-	if err != nil {
-		return fmt.Errorf("biohook durable path: %w", err)
+	if err := d.locate(); err != nil {
+		return fmt.Errorf("biohook durable: %w", err)
 	}
-	d.Path = path
 	h.durable = &durableRoute{name: h.vendorName}
 	if d.Name != "" {
 		h.durable.name += "/" + d.Name
@@ -53,7 +51,7 @@ var rejSpoolDown = &vendors.Rejection{Status: http.StatusServiceUnavailable, Cod
 // the event is on disk, 503 (which every vendor retries) if it could not be
 // stored. The next handler sees the event later, from the spool.
 func (h *Handler) enqueue(w http.ResponseWriter, r *http.Request, out []byte, meta eventMeta) error {
-	sp := h.durable.spool.Load()
+	sp := h.durable.spooler()
 	if sp == nil {
 		return h.refuse(w, r, rejSpoolDown)
 	}
@@ -124,5 +122,13 @@ func eventKey(source, id string) string {
 // route's spool; any other biohook route treats it as a live delivery, and
 // refuses it, since it carries no credentials.
 func (h *Handler) ownsRedelivery(m *redelivery) bool {
-	return h.Durable != nil && m.route == h.durable.name && m.spool == h.durable.spool.Load()
+	return h.Durable != nil && m.route == h.durable.name && m.spool == h.durable.spooler()
+}
+
+// spooler is the route's spool; nil before the config starts.
+func (d *durableRoute) spooler() spooler {
+	if ref := d.spool.Load(); ref != nil {
+		return ref.spooler
+	}
+	return nil
 }

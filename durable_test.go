@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -21,7 +22,7 @@ func durableSite(up *upstream, spool, options string) string {
 		biohook entrust {
 			secret entrust-dedupe-token
 			durable {
-				spool bolt ` + spool + `
+				` + spool + `
 				` + options + `
 			}
 		}
@@ -44,12 +45,31 @@ func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) 
 	}
 }
 
+// spools are the spool settings a test runs with: a bbolt file, and Redis
+// under a prefix of the test's own.
+func spools(t *testing.T) map[string]string {
+	return map[string]string{
+		"bolt":  "spool bolt " + filepath.Join(t.TempDir(), "spool.db"),
+		"redis": "spool redis redis://" + redisAddr(t) + "\nkey_prefix " + strings.ReplaceAll(t.Name(), "/", ":") + strconv.FormatInt(time.Now().UnixNano(), 36) + ":",
+	}
+}
+
+// forEachSpool runs test once per spool.
+func forEachSpool(t *testing.T, test func(t *testing.T, spool string)) {
+	for _, name := range []string{"bolt", "redis"} {
+		t.Run(name, func(t *testing.T) { test(t, spools(t)[name]) })
+	}
+}
+
 // The vendor is answered once the event is stored; the app gets it through
 // the route, retried until it answers 2xx, with an Idempotency-Key.
 func TestDurableRetriesUntilDelivered(t *testing.T) {
+	forEachSpool(t, testDurableRetriesUntilDelivered)
+}
+
+func testDurableRetriesUntilDelivered(t *testing.T, spool string) {
 	up := newUpstream(t)
 	up.answer(http.StatusServiceUnavailable, "deploying")
-	spool := filepath.Join(t.TempDir(), "spool.db")
 	tester := startCaddy(t, durableSite(up, spool, "retry schedule 50ms 50ms 50ms 50ms"))
 
 	body, h := entrustEvent(t, "durable-1")
@@ -152,7 +172,7 @@ func (a *orderedApp) total() int {
 // backoff ends.
 func TestDurableAppDownThenUp(t *testing.T) {
 	port := freePort(t)
-	spool := filepath.Join(t.TempDir(), "spool.db")
+	spool := "spool bolt " + filepath.Join(t.TempDir(), "spool.db")
 	down := &upstream{Server: &httptest.Server{URL: "http://127.0.0.1:" + strconv.Itoa(port)}}
 	tester := startCaddy(t, durableSite(down, spool, "retry exponential 200ms 20s\n key {biohook.event.subject}"))
 

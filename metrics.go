@@ -125,7 +125,7 @@ const gaugeEvery = time.Second
 
 // setGauges publishes, per vendor, how many events wait and the age of the
 // oldest; a vendor with nothing waiting any more goes to zero.
-func (s *spool) setGauges(now time.Time) {
+func (s *boltSpool) setGauges(now time.Time) {
 	type pending struct {
 		count  int
 		oldest time.Time

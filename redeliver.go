@@ -31,7 +31,7 @@ type redeliveryKey struct{}
 // redelivery is the marker, and where the route's handler leaves what the
 // next handler answered.
 type redelivery struct {
-	spool   *spool
+	spool   spooler
 	route   string
 	rec     *record
 	attempt int
@@ -53,7 +53,7 @@ func (h *Handler) redeliver(ctx context.Context, rec *record, attempt int) attem
 	if err != nil {
 		return attemptResult{err: err}
 	}
-	m := &redelivery{spool: h.durable.spool.Load(), route: h.durable.name, rec: rec, attempt: attempt}
+	m := &redelivery{spool: h.durable.spooler(), route: h.durable.name, rec: rec, attempt: attempt}
 	req = req.WithContext(context.WithValue(req.Context(), redeliveryKey{}, m))
 	w := &statusWriter{header: make(http.Header)}
 	srv.ServeHTTP(w, req)

@@ -7,18 +7,12 @@ import (
 	"sync"
 	"time"
 
-	"github.com/caddyserver/caddy/v2"
 	"go.uber.org/zap"
 )
 
-// spoolPool keeps each spool file open across config reloads: routes of the
-// old and the new config use the same spool, and the last one to let go
-// closes it.
-var spoolPool = caddy.NewUsagePool()
-
-// spool is one spool file, the queue of events waiting in it, and the loop
-// that delivers them through the routes that took them.
-type spool struct {
+// boltSpool is one spool file, the queue of events waiting in it, and the
+// loop that delivers them through the routes that took them.
+type boltSpool struct {
 	path   string
 	file   *boltFile
 	logger *zap.Logger
@@ -57,8 +51,8 @@ type routeState struct {
 	vendor   string
 }
 
-// openSpool opens the file, loads what waits in it and starts delivering.
-func openSpool(path string, logger *zap.Logger) (*spool, error) {
+// openBoltSpool opens the file, loads what waits in it and starts delivering.
+func openBoltSpool(path string, logger *zap.Logger) (*boltSpool, error) {
 	file, err := openBolt(path)
 	if err != nil {
 		return nil, err
@@ -69,7 +63,7 @@ func openSpool(path string, logger *zap.Logger) (*spool, error) {
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &spool{
+	s := &boltSpool{
 		path: path, file: file, logger: logger, ctx: ctx, cancel: cancel,
 		wake:    make(chan struct{}, 1),
 		entries: make(map[uint64]*entry, len(waiting)),
@@ -90,7 +84,7 @@ func openSpool(path string, logger *zap.Logger) (*spool, error) {
 
 // Destruct stops delivering, waits for the attempts in flight (they are
 // cancelled) and closes the file once its last write is done.
-func (s *spool) Destruct() error {
+func (s *boltSpool) Destruct() error {
 	s.cancel()
 	s.wg.Wait()
 	return s.file.close()
@@ -98,7 +92,7 @@ func (s *spool) Destruct() error {
 
 // attach makes h the handler that delivers its route's events: the newest
 // config's route takes over from the old one.
-func (s *spool) attach(h *Handler) {
+func (s *boltSpool) attach(h *Handler) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	rs := s.route(h.durable.name)
@@ -107,7 +101,7 @@ func (s *spool) attach(h *Handler) {
 }
 
 // detach lets go of h, unless a newer config's handler has taken its place.
-func (s *spool) detach(h *Handler) {
+func (s *boltSpool) detach(h *Handler) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if rs := s.routes[h.durable.name]; rs != nil && rs.handler == h {
@@ -115,11 +109,10 @@ func (s *spool) detach(h *Handler) {
 	}
 }
 
-func (s *spool) route(id string) *routeState {
+func (s *boltSpool) route(id string) *routeState {
 	rs := s.routes[id]
 	if rs == nil {
-		vendor, _, _ := strings.Cut(id, "/")
-		rs = &routeState{vendor: vendor}
+		rs = &routeState{vendor: routeVendor(id)}
 		s.routes[id] = rs
 	}
 	return rs
@@ -127,7 +120,7 @@ func (s *spool) route(id string) *routeState {
 
 // enqueue stores rec durably; duplicate reports that the spool already
 // knew its event.
-func (s *spool) enqueue(rec *record) (duplicate bool, err error) {
+func (s *boltSpool) enqueue(rec *record) (duplicate bool, err error) {
 	duplicate, err = s.file.storeNew(rec)
 	if err != nil || duplicate {
 		return duplicate, err
@@ -141,7 +134,7 @@ func (s *spool) enqueue(rec *record) (duplicate bool, err error) {
 
 // addLocked queues a stored record. Seqs mostly arrive in order; one that
 // does not is put in its place, so order stays arrival order.
-func (s *spool) addLocked(rec *record) {
+func (s *boltSpool) addLocked(rec *record) {
 	if rec.Attempts > 0 {
 		// Loaded after a restart mid-backoff: its route's first success
 		// wakes the rest.
@@ -160,7 +153,7 @@ func (s *spool) addLocked(rec *record) {
 }
 
 // signal wakes the loop; a wake already pending is enough.
-func (s *spool) signal() {
+func (s *boltSpool) signal() {
 	select {
 	case s.wake <- struct{}{}:
 	default:
@@ -173,7 +166,7 @@ const forgetEvery = time.Minute
 
 // run is the delivery loop: it starts every attempt that is due and sleeps
 // until the next one is, or until something changes.
-func (s *spool) run() {
+func (s *boltSpool) run() {
 	defer s.wg.Done()
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
@@ -196,7 +189,7 @@ func (s *spool) run() {
 const idleCheck = gaugeEvery
 
 // stats counts each route's waiting events.
-func (s *spool) stats(now time.Time) []routeStats {
+func (s *boltSpool) stats(now time.Time) []routeStats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	byRoute := make(map[string]*routeStats)
@@ -220,7 +213,7 @@ func (s *spool) stats(now time.Time) []routeStats {
 }
 
 // replay queues again the dead letters that pick chooses.
-func (s *spool) replay(pick func(*record) bool) (int, error) {
+func (s *boltSpool) replay(pick func(*record) bool) (int, error) {
 	dead, err := s.file.deadLetters()
 	if err != nil {
 		return 0, err
@@ -245,4 +238,16 @@ func (s *spool) replay(pick func(*record) bool) (int, error) {
 	s.signal()
 	s.mu.Unlock()
 	return len(revived), nil
+}
+
+// where is the spool's file.
+func (s *boltSpool) where() string { return s.path }
+
+// deadLetters lists the dead letters without their bodies.
+func (s *boltSpool) deadLetters() ([]*record, error) { return s.file.deadLetters() }
+
+// routeVendor is the vendor of a route name: vendor[/name].
+func routeVendor(route string) string {
+	vendor, _, _ := strings.Cut(route, "/")
+	return vendor
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"time"
 
 	"go.uber.org/zap"
@@ -14,7 +13,7 @@ import (
 // how long the loop may sleep. An event with an order key waits while an
 // older event with that key is waiting. The pass stops once every route is
 // busy: with a backlog, it looks at a handful of events, not all of them.
-func (s *spool) dispatch(now time.Time) time.Duration {
+func (s *boltSpool) dispatch(now time.Time) time.Duration {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if now.Sub(s.gaugesAt) >= gaugeEvery {
@@ -63,7 +62,7 @@ func (s *spool) dispatch(now time.Time) time.Duration {
 }
 
 // freeSlots is how many more attempts the active routes may start.
-func (s *spool) freeSlots() int {
+func (s *boltSpool) freeSlots() int {
 	free := 0
 	for _, rs := range s.routes {
 		if rs.handler != nil {
@@ -74,7 +73,7 @@ func (s *spool) freeSlots() int {
 }
 
 // attempt delivers one event through its route and settles the outcome.
-func (s *spool) attempt(e *entry, h *Handler) {
+func (s *boltSpool) attempt(e *entry, h *Handler) {
 	defer s.wg.Done()
 	rec, err := s.file.load(e.seq)
 	if errors.Is(err, errNoRecord) {
@@ -122,55 +121,35 @@ func (r attemptResult) reason() string {
 }
 
 // settle records the outcome: delivered, tried again later, or dead.
-func (s *spool) settle(e *entry, h *Handler, rec *record, res attemptResult) {
+func (s *boltSpool) settle(e *entry, h *Handler, rec *record, res attemptResult) {
 	now := time.Now()
-	m := h.metrics
-	if res.delivered() {
-		if err := s.file.delivered(rec.Seq, rec.Key, now); err != nil {
-			s.logger.Error("recording a delivery", zap.Error(err))
-		}
-		m.durableDelivered.Inc()
+	rec.Attempts = e.attempts
+	v := decide(h.Durable, rec, res, now)
+	var err error
+	switch v {
+	case delivered:
+		err = s.file.delivered(rec.Seq, rec.Key, now)
 		s.finish(e, func() { s.deliveredLocked(e) })
-		return
-	}
-	rec.Attempts = e.attempts + 1
-	rec.LastStatus, rec.LastError = res.status, res.reason()
-	next, retry := h.Durable.nextAttempt(rec, now)
-	if res.reached && res.status == http.StatusGone {
-		retry, rec.Reason = false, "the application answered 410 Gone"
-	} else if !retry {
-		rec.Reason = "retries spent: " + rec.LastError
-	}
-	if !retry {
-		rec.DeadAt = now
-		if err := s.file.dead(rec); err != nil {
-			s.logger.Error("dead-lettering an event", zap.Error(err))
-		}
-		m.durableDead.Inc()
-		h.logger.Warn("event dead-lettered", zap.String("vendor", h.vendorName),
-			zap.String("event_id", rec.ID), zap.Int("attempts", rec.Attempts), zap.String("reason", rec.Reason))
+	case retryLater:
+		err = s.file.rescheduled(rec)
+		s.finish(e, func() {
+			e.attempts, e.nextAt = rec.Attempts, rec.NextAt
+			s.routes[e.route].failing = true
+		})
+	case deadLettered:
+		err = s.file.dead(rec)
 		s.finish(e, func() { delete(s.entries, e.seq); s.routes[e.route].failing = true })
-		return
 	}
-	rec.NextAt = next
-	if err := s.file.rescheduled(rec); err != nil {
-		s.logger.Error("rescheduling an event", zap.Error(err))
+	if err != nil {
+		s.logger.Error("recording a delivery attempt", zap.Error(err))
 	}
-	m.durableRetried.Inc()
-	if ce := h.logger.Check(zap.DebugLevel, "delivery attempt failed"); ce != nil {
-		ce.Write(zap.String("vendor", h.vendorName), zap.String("event_id", rec.ID),
-			zap.Int("attempt", rec.Attempts), zap.Time("next", next), zap.String("reason", rec.LastError))
-	}
-	s.finish(e, func() {
-		e.attempts, e.nextAt = rec.Attempts, next
-		s.routes[e.route].failing = true
-	})
+	h.noteOutcome(rec, v)
 }
 
 // deliveredLocked drops a delivered event. The first success after failures
 // means the application is back: its other events go now, not when their
 // backoff ends.
-func (s *spool) deliveredLocked(e *entry) {
+func (s *boltSpool) deliveredLocked(e *entry) {
 	delete(s.entries, e.seq)
 	rs := s.routes[e.route]
 	if !rs.failing {
@@ -187,7 +166,7 @@ func (s *spool) deliveredLocked(e *entry) {
 
 // finish ends an attempt: update runs under the lock, the route gets its
 // slot back and the loop looks again.
-func (s *spool) finish(e *entry, update func()) {
+func (s *boltSpool) finish(e *entry, update func()) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	e.inFlight = false
@@ -200,7 +179,7 @@ func (s *spool) finish(e *entry, update func()) {
 
 // forget drops delivered events past the longest remember of the spool's
 // routes, and dead letters past the longest keep_dead.
-func (s *spool) forget() {
+func (s *boltSpool) forget() {
 	var remember, keepDead time.Duration
 	s.mu.Lock()
 	for _, rs := range s.routes {

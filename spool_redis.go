@@ -1,0 +1,157 @@
+package biohook
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"go.uber.org/zap"
+)
+
+// redisSpool keeps events in Redis, so that several Caddy instances share
+// them: any instance takes a delivery, and the work of an instance that dies
+// goes to the others when its leases run out.
+//
+// Each route has three sorted sets of event keys: due (scored by the next
+// attempt's time), lease (taken by an instance, scored by when the lease
+// runs out) and enq (scored by arrival, for the oldest-pending gauge). An
+// event's record is one string; its state (p, d, x) another; dead letters
+// are one sorted set for the spool. Every change is one Lua script, so it is
+// atomic across instances. A sorted set, not a stream, because retries are
+// delayed: the score is the time an event is next due.
+type redisSpool struct {
+	client *redis.Client
+	prefix string
+	addr   string
+	aof    bool // the server appends to a file: WAITAOF before answering a vendor
+	logger *zap.Logger
+	down   atomic.Bool // the loop cannot reach Redis; logged once per outage
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wake   chan struct{}
+	wg     sync.WaitGroup
+
+	mu           sync.Mutex
+	routes       map[string]*routeState
+	gaugeVendors map[string]struct{}
+}
+
+// Timings of the Redis spool.
+const (
+	redisPoll       = 200 * time.Millisecond // how often due events are looked for with nothing else to wake the loop
+	redisLeaseSlack = 10 * time.Second       // a lease outlives its attempt's timeout by this much
+	redisWaitAOF    = time.Second            // how long a write may wait to be on disk
+)
+
+func openRedisSpool(opts *redis.Options, prefix string, logger *zap.Logger) (*redisSpool, error) {
+	client := redisClient(opts)
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &redisSpool{client: client, prefix: prefix, addr: opts.Addr, logger: logger, ctx: ctx, cancel: cancel,
+		wake: make(chan struct{}, 1), routes: make(map[string]*routeState), gaugeVendors: make(map[string]struct{})}
+	check, done := context.WithTimeout(ctx, 2*time.Second)
+	defer done()
+	if err := client.Ping(check).Err(); err != nil {
+		cancel()
+		client.Close()
+		return nil, errors.New("spool redis at " + opts.Addr + " cannot be reached: " + err.Error())
+	}
+	if conf, err := client.ConfigGet(check, "appendonly").Result(); err == nil && conf["appendonly"] == "yes" {
+		s.aof = true
+	} else {
+		logger.Info("spool redis: append-only file off or not visible; a stored event is in Redis's memory, not yet on its disk, when the vendor is answered",
+			zap.String("redis", opts.Addr))
+	}
+	s.wg.Add(1)
+	go s.run()
+	return s, nil
+}
+
+// Destruct stops delivering, hands back the leases of attempts cut short,
+// and closes the client.
+func (s *redisSpool) Destruct() error {
+	s.cancel()
+	s.wg.Wait()
+	return s.client.Close()
+}
+
+func (s *redisSpool) where() string { return "redis://" + s.addr + "/" + s.prefix }
+
+func (s *redisSpool) key(parts ...string) string {
+	k := s.prefix
+	for _, p := range parts {
+		k += p
+	}
+	return k
+}
+
+func (s *redisSpool) routeKeys(route string) (due, lease, enq string) {
+	return s.key("due:", route), s.key("lease:", route), s.key("enq:", route)
+}
+
+func (s *redisSpool) attach(h *Handler) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.route(h.durable.name).handler = h
+	s.signal()
+}
+
+func (s *redisSpool) detach(h *Handler) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if rs := s.routes[h.durable.name]; rs != nil && rs.handler == h {
+		rs.handler = nil
+	}
+}
+
+func (s *redisSpool) route(name string) *routeState {
+	rs := s.routes[name]
+	if rs == nil {
+		rs = &routeState{vendor: routeVendor(name)}
+		s.routes[name] = rs
+	}
+	return rs
+}
+
+func (s *redisSpool) signal() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+var redisEnqueue = redis.NewScript(`
+if not redis.call('SET', KEYS[1], 'p', 'NX') then return 1 end
+redis.call('SET', KEYS[2], ARGV[1])
+redis.call('ZADD', KEYS[3], ARGV[2], ARGV[3])
+redis.call('ZADD', KEYS[4], ARGV[4], ARGV[3])
+return 0`)
+
+// enqueue stores rec; with the append-only file on, it returns once Redis
+// has the write on disk.
+func (s *redisSpool) enqueue(rec *record) (bool, error) {
+	value, err := rec.encode()
+	if err != nil {
+		return false, err
+	}
+	ctx, cancel := context.WithTimeout(s.ctx, redisWaitAOF+time.Second)
+	defer cancel()
+	due, _, enq := s.routeKeys(rec.Route)
+	n, err := redisEnqueue.Run(ctx, s.client, []string{s.key("id:", rec.Key), s.key("ev:", rec.Key), due, enq},
+		value, ms(rec.NextAt), rec.Key, ms(rec.Enqueued)).Int()
+	if err != nil || n == 1 {
+		return n == 1, err
+	}
+	if s.aof {
+		if err := s.client.WaitAOF(ctx, 1, 0, redisWaitAOF).Err(); err != nil {
+			return false, err
+		}
+	}
+	s.signal()
+	return false, nil
+}

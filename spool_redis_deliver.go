@@ -1,0 +1,251 @@
+package biohook
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"go.uber.org/zap"
+)
+
+// run is the Redis spool's delivery loop: it takes due events for each
+// route with free slots, and looks again when an attempt ends, when woken,
+// or every redisPoll.
+func (s *redisSpool) run() {
+	defer s.wg.Done()
+	timer := time.NewTimer(redisPoll)
+	defer timer.Stop()
+	forget := time.NewTicker(forgetEvery)
+	defer forget.Stop()
+	gauges := time.NewTicker(gaugeEvery)
+	defer gauges.Stop()
+	for {
+		s.dispatch()
+		timer.Reset(redisPoll)
+		select {
+		case <-s.ctx.Done():
+			return
+		case <-s.wake:
+		case <-timer.C:
+		case <-gauges.C:
+			s.setGauges()
+		case <-forget.C:
+			s.forget()
+		}
+	}
+}
+
+// claimScript moves expired leases back to due, then leases up to ARGV[2]
+// due events until ARGV[3], and returns their keys, oldest due first.
+var redisClaim = redis.NewScript(`
+local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[1])
+for _, m in ipairs(expired) do
+	redis.call('ZREM', KEYS[2], m)
+	redis.call('ZADD', KEYS[1], ARGV[1], m)
+end
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[2])
+for _, m in ipairs(due) do
+	redis.call('ZREM', KEYS[1], m)
+	redis.call('ZADD', KEYS[2], ARGV[3], m)
+end
+return due`)
+
+// dispatch starts an attempt for each due event the active routes have room
+// for.
+func (s *redisSpool) dispatch() {
+	s.mu.Lock()
+	type work struct {
+		name string
+		rs   *routeState
+		free int
+	}
+	var routes []work
+	for name, rs := range s.routes {
+		if rs.handler != nil && rs.inFlight < rs.handler.Durable.Concurrency {
+			routes = append(routes, work{name, rs, rs.handler.Durable.Concurrency - rs.inFlight})
+		}
+	}
+	s.mu.Unlock()
+	for _, w := range routes {
+		s.claim(w.name, w.rs, w.free)
+	}
+}
+
+func (s *redisSpool) claim(name string, rs *routeState, free int) {
+	s.mu.Lock()
+	h := rs.handler
+	s.mu.Unlock()
+	if h == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(s.ctx, 2*time.Second)
+	defer cancel()
+	now := time.Now()
+	due, lease, _ := s.routeKeys(name)
+	leaseUntil := now.Add(time.Duration(h.Durable.AttemptTimeout) + redisLeaseSlack)
+	keys, err := redisClaim.Run(ctx, s.client, []string{due, lease}, ms(now), free, ms(leaseUntil)).StringSlice()
+	s.outage(err)
+	if err != nil || len(keys) == 0 {
+		return
+	}
+	recs, err := s.load(ctx, keys)
+	if err != nil {
+		s.outage(err) // the leases run out and the events come back
+		return
+	}
+	s.mu.Lock()
+	rs.inFlight += len(recs)
+	s.mu.Unlock()
+	for _, rec := range recs {
+		s.wg.Add(1)
+		go s.attempt(name, rs, h, rec)
+	}
+}
+
+// load reads records with their bodies; a key whose record is gone is
+// dropped from the lease.
+func (s *redisSpool) load(ctx context.Context, keys []string) ([]*record, error) {
+	evKeys := make([]string, len(keys))
+	for i, k := range keys {
+		evKeys[i] = s.key("ev:", k)
+	}
+	values, err := s.client.MGet(ctx, evKeys...).Result()
+	if err != nil {
+		return nil, err
+	}
+	recs := make([]*record, 0, len(values))
+	for i, v := range values {
+		str, ok := v.(string)
+		if !ok {
+			s.logger.Error("spooled event without its record", zap.String("key", keys[i]))
+			continue
+		}
+		rec, err := decodeRecord(0, []byte(str), true)
+		if err != nil {
+			s.logger.Error("spooled event unreadable", zap.String("key", keys[i]), zap.Error(err))
+			continue
+		}
+		recs = append(recs, rec)
+	}
+	return recs, nil
+}
+
+func (s *redisSpool) attempt(name string, rs *routeState, h *Handler, rec *record) {
+	defer s.wg.Done()
+	defer func() {
+		s.mu.Lock()
+		rs.inFlight--
+		s.mu.Unlock()
+		s.signal()
+	}()
+	ctx, cancel := context.WithTimeout(s.ctx, time.Duration(h.Durable.AttemptTimeout))
+	res := h.redeliver(ctx, rec, rec.Attempts+1)
+	cancel()
+	if s.ctx.Err() != nil {
+		s.handBack(name, rec) // closing: another instance, or the next start, takes it
+		return
+	}
+	now := time.Now()
+	v := decide(h.Durable, rec, res, now)
+	if err := s.record(name, rec, v, h, now); err != nil {
+		s.logger.Error("recording a delivery attempt", zap.Error(err))
+	}
+	h.noteOutcome(rec, v)
+	s.mu.Lock()
+	wake := v == delivered && rs.failing
+	rs.failing = v != delivered
+	s.mu.Unlock()
+	if wake {
+		s.wakeRoute(name)
+	}
+}
+
+var (
+	redisDelivered = redis.NewScript(`
+redis.call('ZREM', KEYS[3], ARGV[1])
+redis.call('ZREM', KEYS[4], ARGV[1])
+redis.call('DEL', KEYS[2])
+redis.call('SET', KEYS[1], 'd', 'PX', ARGV[2])
+return 0`)
+	redisReschedule = redis.NewScript(`
+if redis.call('GET', KEYS[1]) ~= 'p' then return 0 end
+redis.call('ZREM', KEYS[3], ARGV[1])
+redis.call('SET', KEYS[2], ARGV[2])
+redis.call('ZADD', KEYS[4], ARGV[3], ARGV[1])
+return 1`)
+	redisDead = redis.NewScript(`
+redis.call('ZREM', KEYS[3], ARGV[1])
+redis.call('ZREM', KEYS[4], ARGV[1])
+redis.call('SET', KEYS[2], ARGV[2])
+redis.call('SET', KEYS[1], 'x')
+redis.call('ZADD', KEYS[5], ARGV[3], ARGV[1])
+return 0`)
+)
+
+// record writes an attempt's outcome.
+func (s *redisSpool) record(name string, rec *record, v verdict, h *Handler, now time.Time) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), 2*time.Second)
+	defer cancel()
+	due, lease, enq := s.routeKeys(name)
+	id, ev := s.key("id:", rec.Key), s.key("ev:", rec.Key)
+	if v == delivered {
+		return redisDelivered.Run(ctx, s.client, []string{id, ev, lease, enq}, rec.Key,
+			time.Duration(h.Durable.Remember).Milliseconds()).Err()
+	}
+	value, err := rec.encode()
+	if err != nil {
+		return err
+	}
+	if v == retryLater {
+		return redisReschedule.Run(ctx, s.client, []string{id, ev, lease, due}, rec.Key, value, ms(rec.NextAt)).Err()
+	}
+	return redisDead.Run(ctx, s.client, []string{id, ev, lease, enq, s.key("dead")}, rec.Key, value, ms(rec.DeadAt)).Err()
+}
+
+// handBack returns a lease unused: the event is due again at once.
+func (s *redisSpool) handBack(name string, rec *record) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	due, lease, _ := s.routeKeys(name)
+	value, err := rec.encode()
+	if err == nil {
+		err = redisReschedule.Run(ctx, s.client, []string{s.key("id:", rec.Key), s.key("ev:", rec.Key), lease, due},
+			rec.Key, value, ms(time.Now())).Err()
+	}
+	if err != nil {
+		s.logger.Warn("handing back a lease; the event comes back when it runs out", zap.Error(err))
+	}
+}
+
+var redisWake = redis.NewScript(`
+local later = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. ARGV[1], '+inf')
+for _, m in ipairs(later) do redis.call('ZADD', KEYS[1], ARGV[1], m) end
+return #later`)
+
+// wakeRoute makes every waiting event of the route due now: the app is
+// back.
+func (s *redisSpool) wakeRoute(name string) {
+	ctx, cancel := context.WithTimeout(s.ctx, 2*time.Second)
+	defer cancel()
+	due, _, _ := s.routeKeys(name)
+	s.outage(redisWake.Run(ctx, s.client, []string{due}, ms(time.Now())).Err())
+	s.signal()
+}
+
+// outage logs a Redis failure of the loop once when it starts and once
+// when it ends; meanwhile the leases keep the events safe.
+func (s *redisSpool) outage(err error) {
+	if err != nil && (errors.Is(err, context.Canceled) || errors.Is(err, redis.Nil)) {
+		return
+	}
+	if err != nil {
+		if s.down.CompareAndSwap(false, true) {
+			s.logger.Error("spool redis unavailable", zap.String("redis", s.addr), zap.Error(err))
+		}
+		return
+	}
+	if s.down.CompareAndSwap(true, false) {
+		s.logger.Info("spool redis available again", zap.String("redis", s.addr))
+	}
+}

@@ -1,0 +1,105 @@
+package biohook
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/caddyserver/caddy/v2"
+	"go.uber.org/zap"
+)
+
+// spooler is where a durable route's events wait: a bbolt file for one
+// instance, or Redis for several.
+type spooler interface {
+	caddy.Destructor
+
+	// enqueue stores rec durably; duplicate reports that the spool already
+	// knew its event (waiting, dead, or delivered within remember).
+	enqueue(rec *record) (duplicate bool, err error)
+
+	// attach makes h the handler that delivers its route's events: the
+	// newest config's route takes over from the old one. detach lets go
+	// of h, unless a newer handler has taken its place.
+	attach(h *Handler)
+	detach(h *Handler)
+
+	// signal tells the delivery loop to look again.
+	signal()
+
+	stats(now time.Time) []routeStats
+	deadLetters() ([]*record, error)
+	replay(pick func(*record) bool) (int, error)
+
+	// where names the spool for people: a path, or a Redis address.
+	where() string
+}
+
+// spoolRef holds a route's spooler, for an atomic.Pointer.
+type spoolRef struct{ spooler }
+
+// spoolPool keeps each spool open across config reloads: routes of the old
+// and the new config use the same spool, and the last one to let go closes
+// it.
+var spoolPool = caddy.NewUsagePool()
+
+// openSpools are the spools open in this process, sorted by where they are.
+func openSpools() []spooler {
+	var spools []spooler
+	spoolPool.Range(func(_, v any) bool {
+		spools = append(spools, v.(spooler))
+		return true
+	})
+	slices.SortFunc(spools, func(a, b spooler) int { return strings.Compare(a.where(), b.where()) })
+	return spools
+}
+
+// verdict is what becomes of an event after an attempt.
+type verdict int
+
+const (
+	delivered verdict = iota
+	retryLater
+	deadLettered
+)
+
+// decide settles an attempt's outcome into rec (attempts, last answer, next
+// time or dead time and reason) and says what to do with the event.
+func decide(d *Durable, rec *record, res attemptResult, now time.Time) verdict {
+	if res.delivered() {
+		return delivered
+	}
+	rec.Attempts++
+	rec.LastStatus, rec.LastError = res.status, res.reason()
+	next, retry := d.nextAttempt(rec, now)
+	switch {
+	case res.reached && res.status == http.StatusGone:
+		rec.Reason = "the application answered 410 Gone"
+	case !retry:
+		rec.Reason = "retries spent: " + rec.LastError
+	default:
+		rec.NextAt = next
+		return retryLater
+	}
+	rec.DeadAt = now
+	return deadLettered
+}
+
+// noteOutcome counts and logs a settled attempt.
+func (h *Handler) noteOutcome(rec *record, v verdict) {
+	switch v {
+	case delivered:
+		h.metrics.durableDelivered.Inc()
+	case retryLater:
+		h.metrics.durableRetried.Inc()
+		if ce := h.logger.Check(zap.DebugLevel, "delivery attempt failed"); ce != nil {
+			ce.Write(zap.String("vendor", h.vendorName), zap.String("event_id", rec.ID),
+				zap.Int("attempt", rec.Attempts), zap.Time("next", rec.NextAt), zap.String("reason", rec.LastError))
+		}
+	case deadLettered:
+		h.metrics.durableDead.Inc()
+		h.logger.Warn("event dead-lettered", zap.String("vendor", h.vendorName),
+			zap.String("event_id", rec.ID), zap.Int("attempts", rec.Attempts), zap.String("reason", rec.Reason))
+	}
+}
