@@ -59,15 +59,31 @@ func openRedisSpool(opts *redis.Options, prefix string, logger *zap.Logger) (*re
 		client.Close()
 		return nil, errors.New("spool redis at " + opts.Addr + " cannot be reached: " + err.Error())
 	}
-	if conf, err := client.ConfigGet(check, "appendonly").Result(); err == nil && conf["appendonly"] == "yes" {
-		s.aof = true
-	} else {
-		logger.Info("spool redis: append-only file off or not visible; a stored event is in Redis's memory, not yet on its disk, when the vendor is answered",
-			zap.String("redis", opts.Addr))
-	}
+	s.aof = s.persistence(check, opts.Addr)
 	s.wg.Add(1)
 	go s.run()
 	return s, nil
+}
+
+// persistence says whether enqueue must wait for WAITAOF: only when the
+// server keeps an append-only file that it does not fsync before every
+// reply. With appendfsync always, Redis's answer already means on disk.
+func (s *redisSpool) persistence(ctx context.Context, addr string) bool {
+	conf, err := s.client.ConfigGet(ctx, "append*").Result()
+	switch {
+	case err != nil || conf["appendonly"] != "yes":
+		s.logger.Info("spool redis: no append-only file (or it cannot be seen): a stored event is in Redis's memory, not on its disk, when the vendor is answered",
+			zap.String("redis", addr))
+		return false
+	case conf["appendfsync"] == "always":
+		return false
+	}
+	if err := s.client.WaitAOF(ctx, 0, 0, time.Millisecond).Err(); err != nil {
+		s.logger.Warn("spool redis: append-only file with appendfsync "+conf["appendfsync"]+" and no WAITAOF (Redis before 7.2): a stored event may reach Redis's disk up to a second after the vendor is answered; set appendfsync always",
+			zap.String("redis", addr))
+		return false
+	}
+	return true
 }
 
 // Destruct stops delivering, hands back the leases of attempts cut short,

@@ -4,6 +4,10 @@
 #   b) Caddy + biohook entrust (RFC 9421 + normalise) + reverse_proxy,
 #   c) b with dedupe (memory store),
 #   d) biohook authenteq with four 1 MiB images,
+#   e) b with durable delivery on a bbolt spool (the vendor is answered once
+#      the event is fsync'd; delivery to the upstream follows),
+#   f) b with durable delivery on Redis (append-only file, fsync always),
+#      when redis-server is installed,
 # each to the same trivial upstream. Every run is bounded in time and count
 # and stops by itself. Usage: bench/run.sh [seconds per scenario] [concurrency]
 set -euo pipefail
@@ -65,4 +69,27 @@ if [ -f vendors/authenteq.go ]; then
 		secret bench-secret
 	}
 	reverse_proxy 127.0.0.1:19100" -vendor authenteq -secret bench-secret -client-id bench-client -url http://127.0.0.1:19080/hooks/authenteq
+fi
+if grep -q 'durable' caddyfile.go; then
+	scenario e_entrust_durable_bolt "biohook entrust {
+		secret bench-secret
+		durable {
+			spool bolt $work/spool.db
+		}
+	}
+	reverse_proxy 127.0.0.1:19100" -vendor entrust -secret bench-secret -url http://127.0.0.1:19080/hooks/entrust
+	if command -v redis-server >/dev/null 2>&1; then
+		mkdir -p "$work/redis"
+		redis-server --port 19379 --bind 127.0.0.1 --save "" --appendonly yes --appendfsync always \
+			--dir "$work/redis" --daemonize yes --pidfile "$work/redis/pid" >/dev/null
+		trap 'kill "$(cat "$work/redis/pid" 2>/dev/null)" 2>/dev/null || true; kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+		sleep 0.3
+		scenario f_entrust_durable_redis "biohook entrust {
+		secret bench-secret
+		durable {
+			spool redis redis://127.0.0.1:19379
+		}
+	}
+	reverse_proxy 127.0.0.1:19100" -vendor entrust -secret bench-secret -url http://127.0.0.1:19080/hooks/entrust
+	fi
 fi
