@@ -3,6 +3,7 @@ package biohook
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -105,6 +106,29 @@ func testDurableRetriesUntilDelivered(t *testing.T, spool string) {
 	if n := len(up.take()); n != 0 {
 		t.Errorf("copy delivered again: %d requests", n)
 	}
+
+	metrics := scrape(t)
+	for _, stage := range []string{"enqueued", "delivered", "retried"} {
+		series := `caddy_biohook_durable_events_total{stage="` + stage + `",vendor="entrust"}`
+		if !strings.Contains(metrics, series) {
+			t.Errorf("no %s in the metrics", series)
+		}
+	}
+	if !strings.Contains(metrics, `caddy_biohook_durable_pending{vendor="entrust"}`) {
+		t.Error("no pending gauge in the metrics")
+	}
+}
+
+// scrape reads Caddy's /metrics from the admin endpoint.
+func scrape(t *testing.T) string {
+	t.Helper()
+	res, err := http.Get("http://localhost:2999/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return string(b)
 }
 
 // settled collects what the upstream receives until nothing more comes for

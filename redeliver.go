@@ -13,6 +13,7 @@ import (
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"go.uber.org/zap"
 )
 
 // A spooled event is delivered by sending it through the server its route
@@ -41,10 +42,22 @@ type redelivery struct {
 	err     error
 }
 
-var errNoServer = errors.New("the route's server is not known yet")
+var (
+	errNoServer = errors.New("the route's server is not known yet")
+	errPanicked = errors.New("a handler panicked")
+)
 
 // redeliver sends rec through the route's server and reports the outcome.
-func (h *Handler) redeliver(ctx context.Context, rec *record, attempt int) attemptResult {
+// The request runs in the spool's goroutine, not in a connection's: a panic
+// in any handler of the route is caught here, as net/http would have.
+func (h *Handler) redeliver(ctx context.Context, rec *record, attempt int) (res attemptResult) {
+	defer func() {
+		if p := recover(); p != nil {
+			h.logger.Error("handler panicked delivering a spooled event", zap.String("vendor", h.vendorName),
+				zap.String("event_id", rec.ID), zap.Any("panic", p), zap.Stack("stack"))
+			res = attemptResult{err: errPanicked}
+		}
+	}()
 	srv := h.durable.server.Load()
 	if srv == nil {
 		return attemptResult{err: errNoServer}
