@@ -42,7 +42,12 @@ CADDY
 	local pid=$!
 	for _ in $(seq 50); do curl -s -o /dev/null 127.0.0.1:19080 && break; sleep 0.1; done
 	local rss_log="$work/rss-$name"
-	( while kill -0 $pid 2>/dev/null; do grep VmHWM /proc/$pid/status >"$rss_log" 2>/dev/null; sleep 0.2; done ) &
+	# Written aside and moved, so that the sample taken as the process exits
+	# (an empty read) never replaces the last good one.
+	( while kill -0 $pid 2>/dev/null; do
+		grep VmHWM /proc/$pid/status >"$rss_log.new" 2>/dev/null && mv "$rss_log.new" "$rss_log"
+		sleep 0.2
+	done ) &
 	local out
 	out=$("$work/load" -d "${secs}s" -c "$conc" "$@")
 	kill $pid; wait $pid 2>/dev/null || true
