@@ -294,7 +294,10 @@ func (a *Authenteq) sortParts(parts []formPart) (jsonText []byte, images []Image
 // and go into the event only when images are inline.
 func (a *Authenteq) image(p *formPart) Image {
 	sum := sha256.Sum256(p.Data)
-	img := Image{Name: p.Name, ContentType: p.ContentType, Size: len(p.Data), SHA256: hex.EncodeToString(sum[:])}
+	// The part's name and type come from its headers, which are bytes, not
+	// text: the event is JSON, so they are made valid UTF-8.
+	img := Image{Name: strings.ToValidUTF8(p.Name, "\uFFFD"), ContentType: strings.ToValidUTF8(p.ContentType, "\uFFFD"),
+		Size: len(p.Data), SHA256: hex.EncodeToString(sum[:])}
 	if a.Images == AuthenteqImagesInline {
 		img.Data = p.Data
 	}
