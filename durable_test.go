@@ -242,3 +242,46 @@ func TestDurableAppDownThenUp(t *testing.T) {
 		t.Errorf("%d events delivered twice", app.copies)
 	}
 }
+
+// A spooled delivery that does not reach the route's biohook handler (here
+// a reload puts a catch-all respond in front of it) is a failed attempt:
+// the event stays in the spool, and goes to the app once the route is
+// reachable again.
+func TestDurableMisroutedIsNotDelivered(t *testing.T) {
+	up := newUpstream(t)
+	up.answer(http.StatusServiceUnavailable, "deploying")
+	spool := "spool bolt " + filepath.Join(t.TempDir(), "spool.db")
+	site := durableSite(up, spool, "retry exponential 50ms 100ms")
+	tester := startCaddy(t, site)
+	body, h := entrustEvent(t, "misrouted")
+	res, answer := post(t, tester, "/hooks/entrust", body, h)
+	mustStatus(t, res, answer, http.StatusOK)
+	waitFor(t, 5*time.Second, "a failed attempt", func() bool { return up.count() >= 1 })
+
+	// The same site, with its catch-all respond ordered before the route.
+	shadowed := strings.Replace(globals, "# extra global options", "order respond before handle", 1) + site
+	tester.InitServer(shadowed, "caddyfile")
+	time.Sleep(150 * time.Millisecond) // an attempt begun under the old config ends
+	up.take()
+	retried := `caddy_biohook_durable_events_total{stage="retried",vendor="entrust"}`
+	before := metricValue(t, retried)
+	time.Sleep(500 * time.Millisecond) // several attempts, each answered 200 by respond
+	if n := len(up.take()); n != 0 {
+		t.Fatalf("the app got %d requests through a shadowed route", n)
+	}
+	if after := metricValue(t, retried); after < before+2 {
+		t.Fatalf("%v failed attempts while the route was shadowed: the test saw none", after-before)
+	}
+	var spools []spoolStats
+	adminJSON(t, http.MethodGet, "/biohook/spool", "", &spools)
+	if len(spools) != 1 || len(spools[0].Routes) != 1 || spools[0].Routes[0].Pending != 1 {
+		t.Fatalf("the event is not waiting in the spool: %+v", spools)
+	}
+
+	up.answer(http.StatusOK, "ok")
+	tester.InitServer(globals+site, "caddyfile")
+	got := settled(t, up)
+	if len(got) != 1 || !strings.Contains(string(got[0].Body), "misrouted") {
+		t.Errorf("after the route came back the app got %d requests", len(got))
+	}
+}
