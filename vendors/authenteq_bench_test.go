@@ -2,6 +2,7 @@ package vendors
 
 import (
 	"bytes"
+	stdjson "encoding/json"
 	"crypto/sha256"
 	"encoding/base64"
 	"io"
@@ -16,8 +17,9 @@ import (
 // four 1 MiB images, and a 4 KiB result with no image. x-body is what the
 // delivery holds at its peak, the body plus every byte allocated for it,
 // as a multiple of the body's size. Beside them: the floor (SHA-256 of the
-// body and base64 of the images, nothing else) and a reading of the same
-// form with mime/multipart, which copies every part.
+// body, encoding/json Unmarshal and Marshal of the result payload as for
+// every vendor, and base64 of the images; nothing else) and a reading of
+// the same form with mime/multipart, which copies every part.
 //
 //	go test -run '^$' -bench 'Authenteq' -benchmem ./vendors/
 func BenchmarkAuthenteq(b *testing.B) {
@@ -83,6 +85,13 @@ func benchAuthenteqFloor(b *testing.B, form testForm) {
 		h.Write(body)
 		h.Write([]byte(authenteqTestSecret))
 		h.Sum(nil)
+		var result any // the result payload, as in every vendor's floor
+		if err := stdjson.Unmarshal(form.parts[0].data, &result); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := stdjson.Marshal(result); err != nil {
+			b.Fatal(err)
+		}
 		n := 0
 		for _, p := range form.parts {
 			n += base64.StdEncoding.EncodedLen(len(p.data))
