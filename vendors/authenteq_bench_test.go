@@ -2,9 +2,9 @@ package vendors
 
 import (
 	"bytes"
-	stdjson "encoding/json"
 	"crypto/sha256"
 	"encoding/base64"
+	stdjson "encoding/json"
 	"io"
 	"mime"
 	"mime/multipart"
