@@ -10,6 +10,7 @@
 #      when redis-server is installed,
 # each to the same trivial upstream. Every run is bounded in time and count
 # and stops by itself. Usage: bench/run.sh [seconds per scenario] [concurrency]
+# (ONLY="a b" runs just those scenarios).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-10}
@@ -26,6 +27,10 @@ sleep 0.5
 scenario() { # name, Caddyfile route body, load args...
 	local name=$1 route=$2
 	shift 2
+	# ONLY="a b" runs just those scenarios.
+	if [ -n "${ONLY:-}" ] && [[ " $ONLY " != *" ${name%%_*} "* ]]; then
+		return 0
+	fi
 	cat >"$work/Caddyfile" <<CADDY
 {
 	admin off
@@ -48,10 +53,15 @@ CADDY
 		grep VmHWM /proc/$pid/status >"$rss_log.new" 2>/dev/null && mv "$rss_log.new" "$rss_log"
 		sleep 0.2
 	done ) &
-	local out
+	local out ticks requests
 	out=$("$work/load" -d "${secs}s" -c "$conc" "$@")
+	# Caddy's own CPU time (user + system), per request: steadier than
+	# requests/s when the load generator and upstream share the cores.
+	ticks=$(awk '{print $14 + $15}' /proc/$pid/stat)
+	requests=$(sed -n 's/.*requests=\([0-9]*\).*/\1/p' <<<"$out")
 	kill $pid; wait $pid 2>/dev/null || true
-	echo "$name: $out peak_rss=$(awk '{print $2 $3}' "$rss_log" 2>/dev/null)"
+	echo "$name: $out peak_rss=$(awk '{print $2 $3}' "$rss_log" 2>/dev/null)" \
+		"caddy_cpu_per_request=$(awk -v t="$ticks" -v n="$requests" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.0fus", t / hz / n * 1e6 }')"
 }
 
 scenario a_plain "reverse_proxy 127.0.0.1:19100" -vendor plain -url http://127.0.0.1:19080/hooks/entrust
