@@ -3,7 +3,6 @@ package biohook
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -171,8 +170,7 @@ func (dd *Dedupe) validate(maxSkew time.Duration) error {
 
 // key is the store key of an event: bounded in size whatever the vendor's id.
 func (dd *Dedupe) key(source, id string) string {
-	sum := sha256.Sum256([]byte(source + "\x00" + id))
-	return dd.KeyPrefix + hex.EncodeToString(sum[:16])
+	return dd.KeyPrefix + eventKey(source, id)
 }
 
 // forward hands the delivery to next once per event.

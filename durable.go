@@ -128,9 +128,6 @@ func (d *Durable) setDefaults() {
 }
 
 func (d *Durable) validate(maxSkew time.Duration) error {
-	if d.Spool == "redis" && d.Key != "" {
-		return errors.New("durable key (per-key order) needs spool bolt: with spool redis, instances deliver events of one key side by side")
-	}
 	if d.MaxAge < 0 || d.AttemptTimeout < 0 || d.KeepDead < 0 || d.Remember < 0 || d.MaxAttempts < 0 || d.Concurrency < 0 {
 		return errors.New("durable max_age, attempt_timeout, keep_dead, remember, attempts and concurrency must not be negative")
 	}

@@ -95,7 +95,6 @@ func TestDurableConfigRefused(t *testing.T) {
 	cases := map[string]struct{ options, reason string }{
 		"with dedupe":             {"dedupe\n durable", "drop dedupe"},
 		"remember under max_skew": {"max_skew 10m\n durable {\n remember 1m\n }", "shorter than the vendor's max_skew"},
-		"key with redis":          {"durable {\n spool redis redis://127.0.0.1:1\n key {biohook.event.subject}\n }", "needs spool bolt"},
 		"max below base":          {"durable {\n retry exponential 10s 1s\n }", "durable retry: want 0"},
 	}
 	for name, c := range cases {

@@ -195,8 +195,11 @@ func (a *orderedApp) total() int {
 // backlog goes as soon as one delivery succeeds, not when each event's
 // backoff ends.
 func TestDurableAppDownThenUp(t *testing.T) {
+	forEachSpool(t, testDurableAppDownThenUp)
+}
+
+func testDurableAppDownThenUp(t *testing.T, spool string) {
 	port := freePort(t)
-	spool := "spool bolt " + filepath.Join(t.TempDir(), "spool.db")
 	down := &upstream{Server: &httptest.Server{URL: "http://127.0.0.1:" + strconv.Itoa(port)}}
 	tester := startCaddy(t, durableSite(down, spool, "retry exponential 200ms 20s\n key {biohook.event.subject}"))
 

@@ -1,7 +1,6 @@
 package biohook
 
 import (
-	"io"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -11,17 +10,11 @@ import (
 // metricValue reads one series from Caddy's /metrics on the admin endpoint.
 func metricValue(t *testing.T, series string) float64 {
 	t.Helper()
-	res, err := http.Get("http://localhost:2999/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	body, _ := io.ReadAll(res.Body)
-	m := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(series) + ` ([0-9.e+]+)$`).FindSubmatch(body)
+	m := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(series) + ` ([0-9.e+]+)$`).FindStringSubmatch(scrape(t))
 	if m == nil {
 		return 0
 	}
-	v, _ := strconv.ParseFloat(string(m[1]), 64)
+	v, _ := strconv.ParseFloat(m[1], 64)
 	return v
 }
 

@@ -19,13 +19,11 @@ type boltSpool struct {
 
 	ctx    context.Context // cancelled when the spool closes: attempts stop
 	cancel context.CancelFunc
-	wake   chan struct{}
 	wg     sync.WaitGroup // the loop and the attempts in flight
 
-	mu      sync.Mutex
-	entries map[uint64]*entry // waiting events, by seq
-	order   []uint64          // their seqs, oldest first; may hold delivered ones until compacted
-	routes  map[string]*routeState
+	routeTable                   // its mutex also guards the queue
+	entries    map[uint64]*entry // waiting events, by seq
+	order      []uint64          // their seqs, oldest first; may hold delivered ones until compacted
 
 	gaugeVendors map[string]struct{} // vendors whose gauges this spool has set
 	gaugesAt     time.Time           // when they were last set
@@ -42,15 +40,6 @@ type entry struct {
 	inFlight bool
 }
 
-// routeState is one durable route: the handler of the running config that
-// delivers its events, and how its deliveries are going.
-type routeState struct {
-	handler  *Handler // nil while no running config has the route
-	inFlight int
-	failing  bool // the last attempt failed: the first success wakes the rest
-	vendor   string
-}
-
 // openBoltSpool opens the file, loads what waits in it and starts delivering.
 func openBoltSpool(path string, logger *zap.Logger) (*boltSpool, error) {
 	file, err := openBolt(path)
@@ -65,9 +54,8 @@ func openBoltSpool(path string, logger *zap.Logger) (*boltSpool, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &boltSpool{
 		path: path, file: file, logger: logger, ctx: ctx, cancel: cancel,
-		wake:    make(chan struct{}, 1),
-		entries: make(map[uint64]*entry, len(waiting)),
-		routes:  make(map[string]*routeState),
+		routeTable: newRouteTable(),
+		entries:    make(map[uint64]*entry, len(waiting)),
 
 		gaugeVendors: make(map[string]struct{}),
 	}
@@ -88,34 +76,6 @@ func (s *boltSpool) Destruct() error {
 	s.cancel()
 	s.wg.Wait()
 	return s.file.close()
-}
-
-// attach makes h the handler that delivers its route's events: the newest
-// config's route takes over from the old one.
-func (s *boltSpool) attach(h *Handler) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	rs := s.route(h.durable.name)
-	rs.handler = h
-	s.signal()
-}
-
-// detach lets go of h, unless a newer config's handler has taken its place.
-func (s *boltSpool) detach(h *Handler) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if rs := s.routes[h.durable.name]; rs != nil && rs.handler == h {
-		rs.handler = nil
-	}
-}
-
-func (s *boltSpool) route(id string) *routeState {
-	rs := s.routes[id]
-	if rs == nil {
-		rs = &routeState{vendor: routeVendor(id)}
-		s.routes[id] = rs
-	}
-	return rs
 }
 
 // enqueue stores rec durably; duplicate reports that the spool already
@@ -149,14 +109,6 @@ func (s *boltSpool) addLocked(rec *record) {
 	i, found := slices.BinarySearch(s.order, rec.Seq)
 	if !found {
 		s.order = slices.Insert(s.order, i, rec.Seq)
-	}
-}
-
-// signal wakes the loop; a wake already pending is enough.
-func (s *boltSpool) signal() {
-	select {
-	case s.wake <- struct{}{}:
-	default:
 	}
 }
 
@@ -245,9 +197,3 @@ func (s *boltSpool) where() string { return s.path }
 
 // deadLetters lists the dead letters without their bodies.
 func (s *boltSpool) deadLetters() ([]*record, error) { return s.file.deadLetters() }
-
-// routeVendor is the vendor of a route name: vendor[/name].
-func routeVendor(route string) string {
-	vendor, _, _ := strings.Cut(route, "/")
-	return vendor
-}

@@ -17,7 +17,9 @@ import (
 //
 // Each route has three sorted sets of event keys: due (scored by the next
 // attempt's time), lease (taken by an instance, scored by when the lease
-// runs out) and enq (scored by arrival, for the oldest-pending gauge). An
+// runs out) and enq (scored by arrival, for the oldest-pending gauge); with
+// per-key order, a queue per order key (scored by a counter of arrivals),
+// whose head alone may be taken. An
 // event's record is one string; its state (p, d, x) another; dead letters
 // are one sorted set for the spool. Every change is one Lua script, so it is
 // atomic across instances. A sorted set, not a stream, because retries are
@@ -32,11 +34,9 @@ type redisSpool struct {
 
 	ctx    context.Context
 	cancel context.CancelFunc
-	wake   chan struct{}
 	wg     sync.WaitGroup
 
-	mu           sync.Mutex
-	routes       map[string]*routeState
+	routeTable
 	gaugeVendors map[string]struct{}
 }
 
@@ -51,7 +51,7 @@ func openRedisSpool(opts *redis.Options, prefix string, logger *zap.Logger) (*re
 	client := redisClient(opts)
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &redisSpool{client: client, prefix: prefix, addr: opts.Addr, logger: logger, ctx: ctx, cancel: cancel,
-		wake: make(chan struct{}, 1), routes: make(map[string]*routeState), gaugeVendors: make(map[string]struct{})}
+		routeTable: newRouteTable(), gaugeVendors: make(map[string]struct{})}
 	check, done := context.WithTimeout(ctx, 2*time.Second)
 	defer done()
 	if err := client.Ping(check).Err(); err != nil {
@@ -108,36 +108,14 @@ func (s *redisSpool) routeKeys(route string) (due, lease, enq string) {
 	return s.key("due:", route), s.key("lease:", route), s.key("enq:", route)
 }
 
-func (s *redisSpool) attach(h *Handler) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.route(h.durable.name).handler = h
-	s.signal()
+// orderKeys are a route's per-key order: a hash of event key to order key,
+// the route's arrival counter, and the queue of the order key's events by
+// arrival (the queues share the prefix orderQueues returns).
+func (s *redisSpool) orderKeys(route, order string) (orders, seq, queue string) {
+	return s.key("order:", route), s.key("seq:", route), s.orderQueues(route) + order
 }
 
-func (s *redisSpool) detach(h *Handler) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if rs := s.routes[h.durable.name]; rs != nil && rs.handler == h {
-		rs.handler = nil
-	}
-}
-
-func (s *redisSpool) route(name string) *routeState {
-	rs := s.routes[name]
-	if rs == nil {
-		rs = &routeState{vendor: routeVendor(name)}
-		s.routes[name] = rs
-	}
-	return rs
-}
-
-func (s *redisSpool) signal() {
-	select {
-	case s.wake <- struct{}{}:
-	default:
-	}
-}
+func (s *redisSpool) orderQueues(route string) string { return s.key("orderq:", route, ":") }
 
 func ms(t time.Time) int64 { return t.UnixMilli() }
 
@@ -146,6 +124,10 @@ if not redis.call('SET', KEYS[1], 'p', 'NX') then return 1 end
 redis.call('SET', KEYS[2], ARGV[1])
 redis.call('ZADD', KEYS[3], ARGV[2], ARGV[3])
 redis.call('ZADD', KEYS[4], ARGV[4], ARGV[3])
+if ARGV[5] ~= '' then
+	redis.call('HSET', KEYS[5], ARGV[3], ARGV[5])
+	redis.call('ZADD', KEYS[7], redis.call('INCR', KEYS[6]), ARGV[3])
+end
 return 0`)
 
 // enqueue stores rec; with the append-only file on, it returns once Redis
@@ -158,8 +140,10 @@ func (s *redisSpool) enqueue(rec *record) (bool, error) {
 	ctx, cancel := context.WithTimeout(s.ctx, redisWaitAOF+time.Second)
 	defer cancel()
 	due, _, enq := s.routeKeys(rec.Route)
-	n, err := redisEnqueue.Run(ctx, s.client, []string{s.key("id:", rec.Key), s.key("ev:", rec.Key), due, enq},
-		value, ms(rec.NextAt), rec.Key, ms(rec.Enqueued)).Int()
+	orders, seq, queue := s.orderKeys(rec.Route, rec.Order)
+	n, err := redisEnqueue.Run(ctx, s.client,
+		[]string{s.key("id:", rec.Key), s.key("ev:", rec.Key), due, enq, orders, seq, queue},
+		value, ms(rec.NextAt), rec.Key, ms(rec.Enqueued), rec.Order).Int()
 	if err != nil || n == 1 {
 		return n == 1, err
 	}

@@ -112,6 +112,10 @@ redis.call('SET', KEYS[2], ARGV[2])
 redis.call('SET', KEYS[1], 'p')
 redis.call('ZADD', KEYS[4], ARGV[3], ARGV[1])
 redis.call('ZADD', KEYS[5], ARGV[3], ARGV[1])
+if ARGV[4] ~= '' then
+	redis.call('HSET', KEYS[6], ARGV[1], ARGV[4])
+	redis.call('ZADD', KEYS[8], redis.call('INCR', KEYS[7]), ARGV[1])
+end
 return 1`)
 
 // replay queues again the dead letters that pick chooses, as new events.
@@ -138,8 +142,10 @@ func (s *redisSpool) replay(pick func(*record) bool) (int, error) {
 			return replayed, err
 		}
 		due, _, enq := s.routeKeys(rec.Route)
-		n, err := redisRevive.Run(ctx, s.client, []string{s.key("id:", rec.Key), s.key("ev:", rec.Key), s.key("dead"), due, enq},
-			rec.Key, value, ms(now)).Int()
+		orders, seq, queue := s.orderKeys(rec.Route, rec.Order)
+		n, err := redisRevive.Run(ctx, s.client,
+			[]string{s.key("id:", rec.Key), s.key("ev:", rec.Key), s.key("dead"), due, enq, orders, seq, queue},
+			rec.Key, value, ms(now), rec.Order).Int()
 		if err != nil {
 			return replayed, err
 		}

@@ -36,20 +36,33 @@ func (s *redisSpool) run() {
 	}
 }
 
-// claimScript moves expired leases back to due, then leases up to ARGV[2]
-// due events until ARGV[3], and returns their keys, oldest due first.
+// redisClaim moves expired leases back to due, then leases until ARGV[3] up
+// to ARGV[2] due events, oldest due first, looking at most at ARGV[5]. An
+// event with an order key is taken only at the head of its key's queue:
+// while an older event of the key waits, backs off or is in flight, it waits
+// too. It returns the keys taken.
 var redisClaim = redis.NewScript(`
 local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[1])
 for _, m in ipairs(expired) do
 	redis.call('ZREM', KEYS[2], m)
 	redis.call('ZADD', KEYS[1], ARGV[1], m)
 end
-local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[2])
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[5])
+local taken = {}
 for _, m in ipairs(due) do
-	redis.call('ZREM', KEYS[1], m)
-	redis.call('ZADD', KEYS[2], ARGV[3], m)
+	if #taken >= tonumber(ARGV[2]) then break end
+	local order = redis.call('HGET', KEYS[3], m)
+	if not order or redis.call('ZRANGE', ARGV[4] .. order, 0, 0)[1] == m then
+		redis.call('ZREM', KEYS[1], m)
+		redis.call('ZADD', KEYS[2], ARGV[3], m)
+		table.insert(taken, m)
+	end
 end
-return due`)
+return taken`)
+
+// redisClaimScan bounds how many due events one claim looks at, past those
+// held back by their order key.
+const redisClaimScan = 1000
 
 // dispatch starts an attempt for each due event the active routes have room
 // for.
@@ -84,7 +97,9 @@ func (s *redisSpool) claim(name string, rs *routeState, free int) {
 	now := time.Now()
 	due, lease, _ := s.routeKeys(name)
 	leaseUntil := now.Add(time.Duration(h.Durable.AttemptTimeout) + redisLeaseSlack)
-	keys, err := redisClaim.Run(ctx, s.client, []string{due, lease}, ms(now), free, ms(leaseUntil)).StringSlice()
+	orders, _, _ := s.orderKeys(name, "")
+	keys, err := redisClaim.Run(ctx, s.client, []string{due, lease, orders},
+		ms(now), free, ms(leaseUntil), s.orderQueues(name), redisClaimScan).StringSlice()
 	s.outage(err)
 	if err != nil || len(keys) == 0 {
 		return
@@ -167,6 +182,8 @@ redis.call('ZREM', KEYS[3], ARGV[1])
 redis.call('ZREM', KEYS[4], ARGV[1])
 redis.call('DEL', KEYS[2])
 redis.call('SET', KEYS[1], 'd', 'PX', ARGV[2])
+redis.call('HDEL', KEYS[5], ARGV[1])
+redis.call('ZREM', KEYS[6], ARGV[1])
 return 0`)
 	redisReschedule = redis.NewScript(`
 if redis.call('GET', KEYS[1]) ~= 'p' then return 0 end
@@ -180,6 +197,8 @@ redis.call('ZREM', KEYS[4], ARGV[1])
 redis.call('SET', KEYS[2], ARGV[2])
 redis.call('SET', KEYS[1], 'x')
 redis.call('ZADD', KEYS[5], ARGV[3], ARGV[1])
+redis.call('HDEL', KEYS[6], ARGV[1])
+redis.call('ZREM', KEYS[7], ARGV[1])
 return 0`)
 )
 
@@ -188,9 +207,10 @@ func (s *redisSpool) record(name string, rec *record, v verdict, h *Handler, now
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), 2*time.Second)
 	defer cancel()
 	due, lease, enq := s.routeKeys(name)
+	orders, _, queue := s.orderKeys(name, rec.Order)
 	id, ev := s.key("id:", rec.Key), s.key("ev:", rec.Key)
 	if v == delivered {
-		return redisDelivered.Run(ctx, s.client, []string{id, ev, lease, enq}, rec.Key,
+		return redisDelivered.Run(ctx, s.client, []string{id, ev, lease, enq, orders, queue}, rec.Key,
 			time.Duration(h.Durable.Remember).Milliseconds()).Err()
 	}
 	value, err := rec.encode()
@@ -200,7 +220,8 @@ func (s *redisSpool) record(name string, rec *record, v verdict, h *Handler, now
 	if v == retryLater {
 		return redisReschedule.Run(ctx, s.client, []string{id, ev, lease, due}, rec.Key, value, ms(rec.NextAt)).Err()
 	}
-	return redisDead.Run(ctx, s.client, []string{id, ev, lease, enq, s.key("dead")}, rec.Key, value, ms(rec.DeadAt)).Err()
+	return redisDead.Run(ctx, s.client, []string{id, ev, lease, enq, s.key("dead"), orders, queue},
+		rec.Key, value, ms(rec.DeadAt)).Err()
 }
 
 // handBack returns a lease unused: the event is due again at once.

@@ -57,10 +57,16 @@ func (f *boltFile) load(seq uint64) (*record, error) {
 var errNoRecord = errors.New("no such record")
 
 // pending reads every waiting record without its body, oldest first.
-func (f *boltFile) pending() ([]*record, error) {
+func (f *boltFile) pending() ([]*record, error) { return f.list(bucketEvents) }
+
+// deadLetters lists the dead letters without their bodies.
+func (f *boltFile) deadLetters() ([]*record, error) { return f.list(bucketDead) }
+
+// list reads every record of a bucket without its body, in seq order.
+func (f *boltFile) list(bucket []byte) ([]*record, error) {
 	var recs []*record
 	err := f.view(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketEvents).ForEach(func(k, v []byte) error {
+		return tx.Bucket(bucket).ForEach(func(k, v []byte) error {
 			rec, err := decodeRecord(binary.BigEndian.Uint64(k), v, false)
 			if err != nil {
 				return err
@@ -135,22 +141,6 @@ func (f *boltFile) dead(rec *record) error {
 		}
 		return tx.Bucket(bucketIDs).Put([]byte(rec.Key), idState(stateDead, rec.Seq))
 	})
-}
-
-// deadLetters lists the dead letters without their bodies.
-func (f *boltFile) deadLetters() ([]*record, error) {
-	var recs []*record
-	err := f.view(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketDead).ForEach(func(k, v []byte) error {
-			rec, err := decodeRecord(binary.BigEndian.Uint64(k), v, false)
-			if err != nil {
-				return err
-			}
-			recs = append(recs, rec)
-			return nil
-		})
-	})
-	return recs, err
 }
 
 // revive moves the dead letters with the given event keys back to the
