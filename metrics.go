@@ -131,6 +131,9 @@ func (s *boltSpool) setGauges(now time.Time) {
 		oldest time.Time
 	}
 	byVendor := make(map[string]*pending)
+	for _, rs := range s.routes { // a route with nothing waiting shows 0
+		byVendor[rs.vendor] = &pending{oldest: now}
+	}
 	for _, e := range s.entries {
 		vendor := s.route(e.route).vendor
 		p := byVendor[vendor]
