@@ -119,6 +119,8 @@ func (s *redisSpool) orderQueues(route string) string { return s.key("orderq:", 
 
 func ms(t time.Time) int64 { return t.UnixMilli() }
 
+var errNotOnDisk = errors.New("redis did not write the event to its append-only file in time")
+
 var redisEnqueue = redis.NewScript(`
 if not redis.call('SET', KEYS[1], 'p', 'NX') then return 1 end
 redis.call('SET', KEYS[2], ARGV[1])
@@ -148,8 +150,14 @@ func (s *redisSpool) enqueue(rec *record) (bool, error) {
 		return n == 1, err
 	}
 	if s.aof {
-		if err := s.client.WaitAOF(ctx, 1, 0, redisWaitAOF).Err(); err != nil {
+		// WAITAOF answers how many fsyncs it saw; none within the time
+		// is not an error to Redis, but it is one here.
+		synced, err := s.client.WaitAOF(ctx, 1, 0, redisWaitAOF).Result()
+		if err != nil {
 			return false, err
+		}
+		if len(synced) == 0 || synced[0] < 1 {
+			return false, errNotOnDisk
 		}
 	}
 	s.signal()
