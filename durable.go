@@ -173,10 +173,11 @@ func (p *RetryPolicy) wait(n int) (time.Duration, bool) {
 		}
 		return time.Duration(p.Schedule[n-1]), true
 	}
-	wait := time.Duration(p.Max)
-	if n < 40 {
-		wait = min(time.Duration(p.Base)<<(n-1), time.Duration(p.Max))
+	wait, maxWait := time.Duration(p.Base), time.Duration(p.Max)
+	for i := 1; i < n && wait < maxWait; i++ {
+		wait *= 2 // doubled step by step and capped: a shift would overflow after ~35 failures
 	}
+	wait = min(wait, maxWait)
 	half := wait / 2
 	return half + rand.N(half+1), true
 }

@@ -39,7 +39,7 @@ func (s *boltSpool) dispatch(now time.Time) time.Duration {
 			orderSeen[key] = struct{}{}
 		}
 		rs := s.route(e.route)
-		if e.inFlight || rs.handler == nil {
+		if e.inFlight || !rs.ready() {
 			continue
 		}
 		if wait := e.nextAt.Sub(now); wait > 0 {
@@ -77,7 +77,14 @@ func (s *boltSpool) attempt(e *entry, h *Handler) {
 	defer s.wg.Done()
 	rec, err := s.file.load(e.seq)
 	if errors.Is(err, errNoRecord) {
-		s.finish(e, func() { delete(s.entries, e.seq) })
+		s.finish(e, func() { s.drop(e) })
+		return
+	}
+	if errors.Is(err, errBadRecord) {
+		// Left in the file for inspection, out of the queue, so that it
+		// holds up nothing behind it.
+		s.logger.Error("spooled event unreadable; left in the file, no longer delivered", zap.Uint64("seq", e.seq))
+		s.finish(e, func() { s.drop(e) })
 		return
 	}
 	if err != nil {
@@ -120,7 +127,9 @@ func (r attemptResult) reason() string {
 	return fmt.Sprintf("the application answered %d", r.status)
 }
 
-// settle records the outcome: delivered, tried again later, or dead.
+// settle records the outcome: delivered, tried again later, or dead. The
+// queue changes only once the file has: if the write fails, the event stays
+// as it was and is tried again in a second.
 func (s *boltSpool) settle(e *entry, h *Handler, rec *record, res attemptResult) {
 	now := time.Now()
 	rec.Attempts = e.attempts
@@ -129,28 +138,44 @@ func (s *boltSpool) settle(e *entry, h *Handler, rec *record, res attemptResult)
 	switch v {
 	case delivered:
 		err = s.file.delivered(rec.Seq, rec.Key, now)
-		s.finish(e, func() { s.deliveredLocked(e) })
 	case retryLater:
 		err = s.file.rescheduled(rec)
-		s.finish(e, func() {
-			e.attempts, e.nextAt = rec.Attempts, rec.NextAt
-			s.routes[e.route].failing = true
-		})
 	case deadLettered:
 		err = s.file.dead(rec)
-		s.finish(e, func() { delete(s.entries, e.seq); s.routes[e.route].failing = true })
 	}
 	if err != nil {
-		s.logger.Error("recording a delivery attempt", zap.Error(err))
+		s.logger.Error("recording a delivery attempt; trying the event again", zap.String("event_id", rec.ID), zap.Error(err))
+		s.finish(e, func() { e.nextAt = now.Add(time.Second) })
+		return
 	}
 	h.noteOutcome(rec, v)
+	s.finish(e, func() {
+		switch v {
+		case delivered:
+			s.deliveredLocked(e)
+		case retryLater:
+			e.attempts, e.nextAt = rec.Attempts, rec.NextAt
+			s.routes[e.route].failing = true
+		case deadLettered:
+			s.drop(e)
+			s.routes[e.route].failing = true
+		}
+	})
+}
+
+// drop takes e out of the queue, unless a replay has already put a new
+// entry in its place.
+func (s *boltSpool) drop(e *entry) {
+	if s.entries[e.seq] == e {
+		delete(s.entries, e.seq)
+	}
 }
 
 // deliveredLocked drops a delivered event. The first success after failures
 // means the application is back: its other events go now, not when their
 // backoff ends.
 func (s *boltSpool) deliveredLocked(e *entry) {
-	delete(s.entries, e.seq)
+	s.drop(e)
 	rs := s.routes[e.route]
 	if !rs.failing {
 		return

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/caddyserver/caddy/v2"
 )
 
 func sampleRecord() *record {
@@ -63,4 +65,26 @@ func FuzzDecodeRecord(f *testing.F) {
 			t.Fatalf("a re-encoded record does not decode: %v", err)
 		}
 	})
+}
+
+// The exponential wait doubles up to its maximum and stays there, however
+// many attempts have failed, jittered over its upper half.
+func TestRetryWait(t *testing.T) {
+	p := &RetryPolicy{Base: caddy.Duration(time.Second), Max: caddy.Duration(5 * time.Minute)}
+	for _, n := range []int{1, 2, 3, 9, 10, 35, 36, 40, 64, 100, 1000} {
+		want := min(time.Second<<min(n-1, 20), 5*time.Minute)
+		for range 20 {
+			got, ok := p.wait(n)
+			if !ok || got < want/2 || got > want {
+				t.Fatalf("wait after %d failures: %s, want within [%s, %s]", n, got, want/2, want)
+			}
+		}
+	}
+	s := &RetryPolicy{Schedule: []caddy.Duration{caddy.Duration(time.Second), caddy.Duration(time.Minute)}}
+	if w, ok := s.wait(2); !ok || w != time.Minute {
+		t.Errorf("schedule wait 2: %s %v", w, ok)
+	}
+	if _, ok := s.wait(3); ok {
+		t.Error("a spent schedule still waits")
+	}
 }

@@ -43,7 +43,7 @@ type redisSpool struct {
 // Timings of the Redis spool.
 const (
 	redisPoll       = 200 * time.Millisecond // how often due events are looked for with nothing else to wake the loop
-	redisLeaseSlack = 3 * time.Second        // a lease outlives its attempt's timeout by this much
+	redisLeaseSlack = 5 * time.Second        // a lease outlives its attempt's timeout by this much: reading and recording take up to 2 s each
 	redisWaitAOF    = time.Second            // how long a write may wait to be on disk
 )
 

@@ -75,7 +75,7 @@ func (s *redisSpool) dispatch() {
 	}
 	var routes []work
 	for name, rs := range s.routes {
-		if rs.handler != nil && rs.inFlight < rs.handler.Durable.Concurrency {
+		if rs.ready() && rs.inFlight < rs.handler.Durable.Concurrency {
 			routes = append(routes, work{name, rs, rs.handler.Durable.Concurrency - rs.inFlight})
 		}
 	}
@@ -109,6 +109,7 @@ func (s *redisSpool) claim(name string, rs *routeState, free int) {
 		s.outage(err) // the leases run out and the events come back
 		return
 	}
+	s.dropUnreadable(ctx, lease, keys, recs)
 	s.mu.Lock()
 	rs.inFlight += len(recs)
 	s.mu.Unlock()
@@ -118,8 +119,8 @@ func (s *redisSpool) claim(name string, rs *routeState, free int) {
 	}
 }
 
-// load reads records with their bodies; a key whose record is gone is
-// dropped from the lease.
+// load reads records with their bodies, leaving out keys whose record is
+// gone or unreadable.
 func (s *redisSpool) load(ctx context.Context, keys []string) ([]*record, error) {
 	evKeys := make([]string, len(keys))
 	for i, k := range keys {
@@ -184,6 +185,7 @@ redis.call('DEL', KEYS[2])
 redis.call('SET', KEYS[1], 'd', 'PX', ARGV[2])
 redis.call('HDEL', KEYS[5], ARGV[1])
 redis.call('ZREM', KEYS[6], ARGV[1])
+redis.call('ZREM', KEYS[7], ARGV[1])
 return 0`)
 	redisReschedule = redis.NewScript(`
 if redis.call('GET', KEYS[1]) ~= 'p' then return 0 end
@@ -199,6 +201,7 @@ redis.call('SET', KEYS[1], 'x')
 redis.call('ZADD', KEYS[5], ARGV[3], ARGV[1])
 redis.call('HDEL', KEYS[6], ARGV[1])
 redis.call('ZREM', KEYS[7], ARGV[1])
+redis.call('ZREM', KEYS[8], ARGV[1])
 return 0`)
 )
 
@@ -210,7 +213,7 @@ func (s *redisSpool) record(name string, rec *record, v verdict, h *Handler, now
 	orders, _, queue := s.orderKeys(name, rec.Order)
 	id, ev := s.key("id:", rec.Key), s.key("ev:", rec.Key)
 	if v == delivered {
-		return redisDelivered.Run(ctx, s.client, []string{id, ev, lease, enq, orders, queue}, rec.Key,
+		return redisDelivered.Run(ctx, s.client, []string{id, ev, lease, enq, orders, queue, due}, rec.Key,
 			time.Duration(h.Durable.Remember).Milliseconds()).Err()
 	}
 	value, err := rec.encode()
@@ -220,7 +223,7 @@ func (s *redisSpool) record(name string, rec *record, v verdict, h *Handler, now
 	if v == retryLater {
 		return redisReschedule.Run(ctx, s.client, []string{id, ev, lease, due}, rec.Key, value, ms(rec.NextAt)).Err()
 	}
-	return redisDead.Run(ctx, s.client, []string{id, ev, lease, enq, s.key("dead"), orders, queue},
+	return redisDead.Run(ctx, s.client, []string{id, ev, lease, enq, s.key("dead"), orders, queue, due},
 		rec.Key, value, ms(rec.DeadAt)).Err()
 }
 
@@ -268,5 +271,23 @@ func (s *redisSpool) outage(err error) {
 	}
 	if s.down.CompareAndSwap(true, false) {
 		s.logger.Info("spool redis available again", zap.String("redis", s.addr))
+	}
+}
+
+// dropUnreadable takes out of the lease the keys load could not read, so
+// that they do not come back with every lease that runs out; the records,
+// if any, stay for inspection.
+func (s *redisSpool) dropUnreadable(ctx context.Context, lease string, keys []string, recs []*record) {
+	if len(recs) == len(keys) {
+		return
+	}
+	read := make(map[string]bool, len(recs))
+	for _, rec := range recs {
+		read[rec.Key] = true
+	}
+	for _, k := range keys {
+		if !read[k] {
+			s.outage(s.client.ZRem(ctx, lease, k).Err())
+		}
 	}
 }

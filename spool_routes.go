@@ -1,6 +1,7 @@
 package biohook
 
 import (
+	"slices"
 	"strings"
 	"sync"
 )
@@ -17,10 +18,18 @@ type routeTable struct {
 // routeState is one durable route: the handler of the running config that
 // delivers its events, and how its deliveries are going.
 type routeState struct {
-	handler  *Handler // nil while no running config has the route
+	handler  *Handler   // the newest attached; nil while no running config has the route
+	attached []*Handler // every config's handler still attached, oldest first
 	inFlight int
 	failing  bool // the last attempt failed: the first success wakes the rest
 	vendor   string
+}
+
+// ready reports whether the route can deliver: a running config has it, and
+// its server is known (found at start, or from the route's first request).
+// A route that is not ready waits; it spends no attempts.
+func (rs *routeState) ready() bool {
+	return rs.handler != nil && rs.handler.durable.server.Load() != nil
 }
 
 func newRouteTable() routeTable {
@@ -32,17 +41,28 @@ func newRouteTable() routeTable {
 func (t *routeTable) attach(h *Handler) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.route(h.durable.name).handler = h
+	rs := t.route(h.durable.name)
+	rs.attached = append(rs.attached, h)
+	rs.handler = h
 	t.signal()
 }
 
-// detach lets go of h, unless a newer config's handler has taken its place.
+// detach lets go of h. If h was delivering, the newest handler still
+// attached takes over: a config that failed to start gives the route back
+// to the one still running.
 func (t *routeTable) detach(h *Handler) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if rs := t.routes[h.durable.name]; rs != nil && rs.handler == h {
-		rs.handler = nil
+	rs := t.routes[h.durable.name]
+	if rs == nil {
+		return
 	}
+	rs.attached = slices.DeleteFunc(rs.attached, func(a *Handler) bool { return a == h })
+	rs.handler = nil
+	if n := len(rs.attached); n > 0 {
+		rs.handler = rs.attached[n-1]
+	}
+	t.signal()
 }
 
 // route is the state of the named route, made on first use; the caller

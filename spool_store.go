@@ -20,6 +20,7 @@ func (f *boltFile) storeNew(rec *record) (duplicate bool, err error) {
 		return false, err
 	}
 	err = f.update(func(tx *bolt.Tx) error {
+		duplicate = false // a group that failed runs this again alone
 		ids := tx.Bucket(bucketIDs)
 		if ids.Get([]byte(rec.Key)) != nil {
 			duplicate = true
@@ -67,11 +68,11 @@ func (f *boltFile) list(bucket []byte) ([]*record, error) {
 	var recs []*record
 	err := f.view(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucket).ForEach(func(k, v []byte) error {
-			rec, err := decodeRecord(binary.BigEndian.Uint64(k), v, false)
-			if err != nil {
-				return err
+			// An unreadable record is left where it is and out of the
+			// listing: one damaged page must not hide the rest.
+			if rec, err := decodeRecord(binary.BigEndian.Uint64(k), v, false); err == nil {
+				recs = append(recs, rec)
 			}
-			recs = append(recs, rec)
 			return nil
 		})
 	})
@@ -173,10 +174,15 @@ func (f *boltFile) revive(keys []string, now time.Time) ([]*record, error) {
 			if err := dead.Delete(seqKey(seq)); err != nil {
 				return err
 			}
-			if err := events.Put(seqKey(seq), value); err != nil {
+			// A new seq: the replay joins the queue at the back, behind
+			// what arrived since, as a new event would.
+			if rec.Seq, err = events.NextSequence(); err != nil {
 				return err
 			}
-			if err := ids.Put([]byte(key), idState(statePending, seq)); err != nil {
+			if err := events.Put(seqKey(rec.Seq), value); err != nil {
+				return err
+			}
+			if err := ids.Put([]byte(key), idState(statePending, rec.Seq)); err != nil {
 				return err
 			}
 			rec.Body = nil
