@@ -77,6 +77,27 @@ func testDurableDeadLetterAndReplay(t *testing.T, spool string) {
 		t.Errorf("spool stats %+v", spools)
 	}
 
+	// What the admin API refuses.
+	for _, bad := range []struct{ method, path, body string }{
+		{http.MethodGet, "/biohook/dead/replay", ""},
+		{http.MethodPost, "/biohook/dead", ""},
+		{http.MethodPost, "/biohook/dead/replay", "{}"},
+		{http.MethodPost, "/biohook/dead/replay", "not json"},
+	} {
+		req, _ := http.NewRequest(bad.method, adminBase+bad.path, strings.NewReader(bad.body))
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode < 400 || res.StatusCode >= 500 {
+			t.Errorf("%s %s %q: %d, want a 4xx", bad.method, bad.path, bad.body, res.StatusCode)
+		}
+	}
+	if n := len(deadLetters(t)); n != 2 {
+		t.Fatalf("refused calls changed the dead letters: %d", n)
+	}
+
 	// The CLI lists them.
 	code, out, errOut := run(t, nil, "biohook", "dlq", "ls", "--address", "localhost:2999")
 	if code != 0 || !strings.Contains(out, letters[0].ID) || !strings.Contains(out, letters[1].ID) {
