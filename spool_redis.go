@@ -31,6 +31,7 @@ type redisSpool struct {
 	aof    bool // the server appends to a file: WAITAOF before answering a vendor
 	logger *zap.Logger
 	down   atomic.Bool // the loop cannot reach Redis; logged once per outage
+	owner  string      // this instance's name on the leases it takes
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -50,7 +51,7 @@ const (
 func openRedisSpool(opts *redis.Options, prefix string, logger *zap.Logger) (*redisSpool, error) {
 	client := redisClient(opts)
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &redisSpool{client: client, prefix: prefix, addr: opts.Addr, logger: logger, ctx: ctx, cancel: cancel,
+	s := &redisSpool{client: client, prefix: prefix, addr: opts.Addr, logger: logger, ctx: ctx, cancel: cancel, owner: newToken(),
 		routeTable: newRouteTable(), gaugeVendors: make(map[string]struct{})}
 	check, done := context.WithTimeout(ctx, 2*time.Second)
 	defer done()
@@ -116,6 +117,10 @@ func (s *redisSpool) orderKeys(route, order string) (orders, seq, queue string) 
 }
 
 func (s *redisSpool) orderQueues(route string) string { return s.key("orderq:", route, ":") }
+
+// holders is a route's hash of leased event keys to the instance holding
+// each lease.
+func (s *redisSpool) holders(route string) string { return s.key("holder:", route) }
 
 func ms(t time.Time) int64 { return t.UnixMilli() }
 

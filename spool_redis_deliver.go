@@ -37,14 +37,16 @@ func (s *redisSpool) run() {
 }
 
 // redisClaim moves expired leases back to due, then leases until ARGV[3] up
-// to ARGV[2] due events, oldest due first, looking at most at ARGV[5]. An
-// event with an order key is taken only at the head of its key's queue:
-// while an older event of the key waits, backs off or is in flight, it waits
-// too. It returns the keys taken.
+// to ARGV[2] due events, oldest due first, looking at most at ARGV[5], and
+// records this instance (ARGV[6]) as their holder. An event with an order
+// key is taken only at the head of its key's queue: while an older event of
+// the key waits, backs off or is in flight, it waits too. It returns the
+// keys taken.
 var redisClaim = redis.NewScript(`
 local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[1])
 for _, m in ipairs(expired) do
 	redis.call('ZREM', KEYS[2], m)
+	redis.call('HDEL', KEYS[4], m)
 	redis.call('ZADD', KEYS[1], ARGV[1], m)
 end
 local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[5])
@@ -55,6 +57,7 @@ for _, m in ipairs(due) do
 	if not order or redis.call('ZRANGE', ARGV[4] .. order, 0, 0)[1] == m then
 		redis.call('ZREM', KEYS[1], m)
 		redis.call('ZADD', KEYS[2], ARGV[3], m)
+		redis.call('HSET', KEYS[4], m, ARGV[6])
 		table.insert(taken, m)
 	end
 end
@@ -98,8 +101,8 @@ func (s *redisSpool) claim(name string, rs *routeState, free int) {
 	due, lease, _ := s.routeKeys(name)
 	leaseUntil := now.Add(time.Duration(h.Durable.AttemptTimeout) + redisLeaseSlack)
 	orders, _, _ := s.orderKeys(name, "")
-	keys, err := redisClaim.Run(ctx, s.client, []string{due, lease, orders},
-		ms(now), free, ms(leaseUntil), s.orderQueues(name), redisClaimScan).StringSlice()
+	keys, err := redisClaim.Run(ctx, s.client, []string{due, lease, orders, s.holders(name)},
+		ms(now), free, ms(leaseUntil), s.orderQueues(name), redisClaimScan, s.owner).StringSlice()
 	s.outage(err)
 	if err != nil || len(keys) == 0 {
 		return
@@ -109,7 +112,7 @@ func (s *redisSpool) claim(name string, rs *routeState, free int) {
 		s.outage(err) // the leases run out and the events come back
 		return
 	}
-	s.dropUnreadable(ctx, lease, keys, recs)
+	s.dropUnreadable(ctx, name, keys, recs)
 	s.mu.Lock()
 	rs.inFlight += len(recs)
 	s.mu.Unlock()
@@ -177,8 +180,13 @@ func (s *redisSpool) attempt(name string, rs *routeState, h *Handler, rec *recor
 	}
 }
 
+// The outcome scripts change an event only while this instance (the last
+// ARGV) still holds its lease: one whose lease ran out and went to another
+// instance leaves the event to that instance.
 var (
 	redisDelivered = redis.NewScript(`
+if redis.call('HGET', KEYS[8], ARGV[1]) ~= ARGV[3] then return 0 end
+redis.call('HDEL', KEYS[8], ARGV[1])
 redis.call('ZREM', KEYS[3], ARGV[1])
 redis.call('ZREM', KEYS[4], ARGV[1])
 redis.call('DEL', KEYS[2])
@@ -186,14 +194,18 @@ redis.call('SET', KEYS[1], 'd', 'PX', ARGV[2])
 redis.call('HDEL', KEYS[5], ARGV[1])
 redis.call('ZREM', KEYS[6], ARGV[1])
 redis.call('ZREM', KEYS[7], ARGV[1])
-return 0`)
+return 1`)
 	redisReschedule = redis.NewScript(`
+if redis.call('HGET', KEYS[5], ARGV[1]) ~= ARGV[4] then return 0 end
+redis.call('HDEL', KEYS[5], ARGV[1])
 if redis.call('GET', KEYS[1]) ~= 'p' then return 0 end
 redis.call('ZREM', KEYS[3], ARGV[1])
 redis.call('SET', KEYS[2], ARGV[2])
 redis.call('ZADD', KEYS[4], ARGV[3], ARGV[1])
 return 1`)
 	redisDead = redis.NewScript(`
+if redis.call('HGET', KEYS[9], ARGV[1]) ~= ARGV[4] then return 0 end
+redis.call('HDEL', KEYS[9], ARGV[1])
 redis.call('ZREM', KEYS[3], ARGV[1])
 redis.call('ZREM', KEYS[4], ARGV[1])
 redis.call('SET', KEYS[2], ARGV[2])
@@ -202,7 +214,7 @@ redis.call('ZADD', KEYS[5], ARGV[3], ARGV[1])
 redis.call('HDEL', KEYS[6], ARGV[1])
 redis.call('ZREM', KEYS[7], ARGV[1])
 redis.call('ZREM', KEYS[8], ARGV[1])
-return 0`)
+return 1`)
 )
 
 // record writes an attempt's outcome.
@@ -211,20 +223,21 @@ func (s *redisSpool) record(name string, rec *record, v verdict, h *Handler, now
 	defer cancel()
 	due, lease, enq := s.routeKeys(name)
 	orders, _, queue := s.orderKeys(name, rec.Order)
-	id, ev := s.key("id:", rec.Key), s.key("ev:", rec.Key)
+	id, ev, holders := s.key("id:", rec.Key), s.key("ev:", rec.Key), s.holders(name)
 	if v == delivered {
-		return redisDelivered.Run(ctx, s.client, []string{id, ev, lease, enq, orders, queue, due}, rec.Key,
-			time.Duration(h.Durable.Remember).Milliseconds()).Err()
+		return redisDelivered.Run(ctx, s.client, []string{id, ev, lease, enq, orders, queue, due, holders}, rec.Key,
+			time.Duration(h.Durable.Remember).Milliseconds(), s.owner).Err()
 	}
 	value, err := rec.encode()
 	if err != nil {
 		return err
 	}
 	if v == retryLater {
-		return redisReschedule.Run(ctx, s.client, []string{id, ev, lease, due}, rec.Key, value, ms(rec.NextAt)).Err()
+		return redisReschedule.Run(ctx, s.client, []string{id, ev, lease, due, holders},
+			rec.Key, value, ms(rec.NextAt), s.owner).Err()
 	}
-	return redisDead.Run(ctx, s.client, []string{id, ev, lease, enq, s.key("dead"), orders, queue, due},
-		rec.Key, value, ms(rec.DeadAt)).Err()
+	return redisDead.Run(ctx, s.client, []string{id, ev, lease, enq, s.key("dead"), orders, queue, due, holders},
+		rec.Key, value, ms(rec.DeadAt), s.owner).Err()
 }
 
 // handBack returns a lease unused: the event is due again at once.
@@ -234,8 +247,8 @@ func (s *redisSpool) handBack(name string, rec *record) {
 	due, lease, _ := s.routeKeys(name)
 	value, err := rec.encode()
 	if err == nil {
-		err = redisReschedule.Run(ctx, s.client, []string{s.key("id:", rec.Key), s.key("ev:", rec.Key), lease, due},
-			rec.Key, value, ms(time.Now())).Err()
+		err = redisReschedule.Run(ctx, s.client, []string{s.key("id:", rec.Key), s.key("ev:", rec.Key), lease, due, s.holders(name)},
+			rec.Key, value, ms(time.Now()), s.owner).Err()
 	}
 	if err != nil {
 		s.logger.Warn("handing back a lease; the event comes back when it runs out", zap.Error(err))
@@ -277,7 +290,7 @@ func (s *redisSpool) outage(err error) {
 // dropUnreadable takes out of the lease the keys load could not read, so
 // that they do not come back with every lease that runs out; the records,
 // if any, stay for inspection.
-func (s *redisSpool) dropUnreadable(ctx context.Context, lease string, keys []string, recs []*record) {
+func (s *redisSpool) dropUnreadable(ctx context.Context, name string, keys []string, recs []*record) {
 	if len(recs) == len(keys) {
 		return
 	}
@@ -285,9 +298,11 @@ func (s *redisSpool) dropUnreadable(ctx context.Context, lease string, keys []st
 	for _, rec := range recs {
 		read[rec.Key] = true
 	}
+	_, lease, _ := s.routeKeys(name)
 	for _, k := range keys {
 		if !read[k] {
 			s.outage(s.client.ZRem(ctx, lease, k).Err())
+			s.outage(s.client.HDel(ctx, s.holders(name), k).Err())
 		}
 	}
 }
