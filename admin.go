@@ -18,7 +18,8 @@ func init() {
 //
 //	GET  /biohook/spool        what waits, per spool and route
 //	GET  /biohook/dead         the dead letters
-//	POST /biohook/dead/replay  {"ids":["<key or event id>",...]} or {"all":true}
+//	POST /biohook/dead/replay  {"ids":["<key or event id>",...]} or {"all":true},
+//	                           optionally with "route":"<vendor[/name]>"
 //
 // A replayed dead letter is queued again as new: attempts from zero, max_age
 // counted from the replay.
@@ -115,10 +116,13 @@ func allDeadLetters() ([]deadLetter, error) {
 	return out, nil
 }
 
-// replayRequest names the dead letters to replay: by key or event id, or all.
+// replayRequest names the dead letters to replay: by key or event id, or
+// all; and, optionally, the route to queue them on instead of their own
+// (vendor, or vendor/name): for events of a route that was renamed.
 type replayRequest struct {
-	IDs []string `json:"ids"`
-	All bool     `json:"all"`
+	IDs   []string `json:"ids"`
+	All   bool     `json:"all"`
+	Route string   `json:"route,omitempty"`
 }
 
 func serveReplay(w http.ResponseWriter, r *http.Request) error {
@@ -138,7 +142,7 @@ func serveReplay(w http.ResponseWriter, r *http.Request) error {
 	}
 	replayed := 0
 	for _, s := range openSpools() {
-		n, err := s.replay(func(rec *record) bool { return req.All || wanted[rec.Key] || wanted[rec.ID] })
+		n, err := s.replay(func(rec *record) bool { return req.All || wanted[rec.Key] || wanted[rec.ID] }, req.Route)
 		if err != nil {
 			return apiError(http.StatusInternalServerError, err)
 		}

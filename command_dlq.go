@@ -40,6 +40,7 @@ A replayed event starts over: no attempts made, max_age counted from now.
 		return caddycmd.DetermineAdminAPIAddress(address, nil, config, adapter)
 	}
 	var all bool
+	var route string
 	replay := &cobra.Command{
 		Use:   "replay <key or event id>... | --all",
 		Short: "Queues dead letters again",
@@ -51,10 +52,11 @@ A replayed event starts over: no attempts made, max_age counted from now.
 			if err != nil {
 				return err
 			}
-			return replayDeadLetters(cmd.OutOrStdout(), addr, replayRequest{IDs: args, All: all})
+			return replayDeadLetters(cmd.OutOrStdout(), addr, replayRequest{IDs: args, All: all, Route: route})
 		},
 	}
 	replay.Flags().BoolVar(&all, "all", false, "replay every dead letter")
+	replay.Flags().StringVar(&route, "route", "", "queue them on this route (vendor, or vendor/name) instead of their own")
 	ls := &cobra.Command{
 		Use:   "ls",
 		Short: "Lists dead letters",

@@ -165,7 +165,7 @@ func (s *boltSpool) stats(now time.Time) []routeStats {
 }
 
 // replay queues again the dead letters that pick chooses.
-func (s *boltSpool) replay(pick func(*record) bool) (int, error) {
+func (s *boltSpool) replay(pick func(*record) bool, route string) (int, error) {
 	dead, err := s.file.deadLetters()
 	if err != nil {
 		return 0, err
@@ -179,7 +179,7 @@ func (s *boltSpool) replay(pick func(*record) bool) (int, error) {
 	if len(keys) == 0 {
 		return 0, nil
 	}
-	revived, err := s.file.revive(keys, time.Now())
+	revived, err := s.file.revive(keys, time.Now(), route)
 	if err != nil {
 		return 0, err
 	}

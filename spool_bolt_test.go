@@ -3,10 +3,12 @@ package biohook
 import (
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	"go.uber.org/zap"
 )
 
 // Closing the file waits for the write in progress, which commits; a write
@@ -93,4 +95,53 @@ func TestBoltGroupCommit(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// An event whose route no running config has is dead-lettered once older
+// than max_age, and a replay can queue it on a route that runs.
+func TestBoltRetiresOrphans(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "spool.db")
+	f, err := openBolt(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, recent := sampleRecord(), sampleRecord()
+	old.Route, old.Enqueued = "entrust/renamed", time.Now().Add(-DefaultDurableMaxAge-time.Hour)
+	recent.Key, recent.Route, recent.Enqueued = eventKey("s", "recent"), "entrust/renamed", time.Now()
+	for _, rec := range []*record{old, recent} {
+		if _, err := f.storeNew(rec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.close()
+
+	s, err := openBoltSpool(path, zap.NewNop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Destruct()
+	s.retireOrphans(time.Now())
+	dead, err := s.deadLetters()
+	if err != nil || len(dead) != 1 || dead[0].Key != old.Key || !strings.Contains(dead[0].Reason, "entrust/renamed") {
+		t.Fatalf("dead letters %+v, %v", dead, err)
+	}
+	s.mu.Lock()
+	waiting := len(s.entries)
+	s.mu.Unlock()
+	if waiting != 1 {
+		t.Fatalf("%d events waiting, want the recent one", waiting)
+	}
+	n, err := s.replay(func(*record) bool { return true }, "entrust")
+	if err != nil || n != 1 {
+		t.Fatalf("replayed %d, %v", n, err)
+	}
+	routes := map[string]int{}
+	s.mu.Lock()
+	for _, e := range s.entries {
+		routes[e.route]++
+	}
+	s.mu.Unlock()
+	if routes["entrust"] != 1 || routes["entrust/renamed"] != 1 {
+		t.Errorf("waiting by route: %v", routes)
+	}
 }

@@ -205,6 +205,7 @@ func (s *boltSpool) finish(e *entry, update func()) {
 // forget drops delivered events past the longest remember of the spool's
 // routes, and dead letters past the longest keep_dead.
 func (s *boltSpool) forget() {
+	s.retireOrphans(time.Now())
 	var remember, keepDead time.Duration
 	s.mu.Lock()
 	for _, rs := range s.routes {
@@ -220,5 +221,54 @@ func (s *boltSpool) forget() {
 	now := time.Now()
 	if err := s.file.forget(now.Add(-remember), now.Add(-keepDead)); err != nil && !errors.Is(err, errSpoolClosed) {
 		s.logger.Error("forgetting old events", zap.Error(err))
+	}
+}
+
+// retireOrphans dead-letters the events of routes no running config has
+// (removed, renamed, or moved to another spool) once they are older than the
+// longest max_age of the spool's running routes, or the default max_age if
+// none runs: they stay visible, and replayable onto a route that runs.
+func (s *boltSpool) retireOrphans(now time.Time) {
+	s.mu.Lock()
+	maxAge := time.Duration(0)
+	for _, rs := range s.routes {
+		if rs.handler != nil {
+			maxAge = max(maxAge, time.Duration(rs.handler.Durable.MaxAge))
+		}
+	}
+	if maxAge == 0 {
+		maxAge = DefaultDurableMaxAge
+	}
+	var orphans []*entry
+	for _, e := range s.entries {
+		if rs := s.route(e.route); rs.handler == nil && !e.inFlight && now.Sub(e.enqueued) > maxAge {
+			e.inFlight = true // no attempt starts while it is retired
+			orphans = append(orphans, e)
+		}
+	}
+	s.mu.Unlock()
+	for _, e := range orphans {
+		s.retire(e, now)
+	}
+}
+
+func (s *boltSpool) retire(e *entry, now time.Time) {
+	rec, err := s.file.load(e.seq)
+	if err == nil {
+		rec.Attempts, rec.DeadAt = e.attempts, now
+		rec.Reason = "no running config has its route " + e.route
+		err = s.file.dead(rec)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e.inFlight = false
+	if err != nil && !errors.Is(err, errNoRecord) {
+		s.logger.Error("dead-lettering an event of a route gone", zap.Error(err))
+		return
+	}
+	s.drop(e)
+	if err == nil {
+		durableTotal.WithLabelValues(routeVendor(e.route), "dead").Inc()
+		s.logger.Warn("event dead-lettered", zap.String("event_id", rec.ID), zap.String("reason", rec.Reason))
 	}
 }

@@ -119,7 +119,7 @@ end
 return 1`)
 
 // replay queues again the dead letters that pick chooses, as new events.
-func (s *redisSpool) replay(pick func(*record) bool) (int, error) {
+func (s *redisSpool) replay(pick func(*record) bool, route string) (int, error) {
 	ctx, cancel := context.WithTimeout(s.ctx, 10*time.Second)
 	defer cancel()
 	keys, err := s.client.ZRange(ctx, s.key("dead"), 0, -1).Result()
@@ -137,6 +137,9 @@ func (s *redisSpool) replay(pick func(*record) bool) (int, error) {
 		}
 		rec.Attempts, rec.Enqueued, rec.NextAt = 0, now, now
 		rec.DeadAt, rec.Reason, rec.LastStatus, rec.LastError = time.Time{}, "", 0, ""
+		if route != "" {
+			rec.Route = route
+		}
 		value, err := rec.encode()
 		if err != nil {
 			return replayed, err

@@ -147,7 +147,7 @@ func (f *boltFile) dead(rec *record) error {
 // revive moves the dead letters with the given event keys back to the
 // queue as new: no attempts made, max_age counted from now. It returns the
 // revived records; keys that are not dead letters are skipped.
-func (f *boltFile) revive(keys []string, now time.Time) ([]*record, error) {
+func (f *boltFile) revive(keys []string, now time.Time, route string) ([]*record, error) {
 	var revived []*record
 	err := f.update(func(tx *bolt.Tx) error {
 		revived = revived[:0]
@@ -167,6 +167,9 @@ func (f *boltFile) revive(keys []string, now time.Time) ([]*record, error) {
 			}
 			rec.Attempts, rec.Enqueued, rec.NextAt = 0, now, now
 			rec.DeadAt, rec.Reason, rec.LastStatus, rec.LastError = time.Time{}, "", 0, ""
+			if route != "" {
+				rec.Route = route
+			}
 			value, err := rec.encode()
 			if err != nil {
 				return err

@@ -30,7 +30,9 @@ type spooler interface {
 
 	stats(now time.Time) []routeStats
 	deadLetters() ([]*record, error)
-	replay(pick func(*record) bool) (int, error)
+	// replay queues again the dead letters pick chooses, onto the route
+	// named by route, or their own when it is "".
+	replay(pick func(*record) bool, route string) (int, error)
 
 	// where names the spool for people: a path, or a Redis address.
 	where() string
