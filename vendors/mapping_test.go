@@ -160,7 +160,10 @@ func FuzzPathLookup(f *testing.F) {
 		}
 		var decoded any
 		if err := json.Unmarshal(doc, &decoded); err != nil {
-			t.Fatalf("valid JSON did not decode: %v", err)
+			// Valid JSON the reference cannot hold, such as a number past
+			// float64's range: Lookup works on the bytes and has no such
+			// limit, so there is nothing to compare it with.
+			return
 		}
 		want, wantOK := referenceLookup(decoded, p)
 		if ok != wantOK {
