@@ -93,46 +93,33 @@ func (f *boltFile) delivered(seq uint64, key string, at time.Time) error {
 	})
 }
 
-// rescheduled records a failed attempt: rec holds the new attempt count,
-// next time and last answer.
+// rescheduled records a failed attempt. rec is the whole record as the
+// attempt loaded it, body included, with its new attempt count, next time
+// and last answer: it is written as it is, not read back first.
 func (f *boltFile) rescheduled(rec *record) error {
+	value, err := rec.encode()
+	if err != nil {
+		return err
+	}
 	return f.update(func(tx *bolt.Tx) error {
 		events := tx.Bucket(bucketEvents)
-		v := events.Get(seqKey(rec.Seq))
-		if v == nil {
+		if events.Get(seqKey(rec.Seq)) == nil {
 			return errNoRecord
-		}
-		stored, err := decodeRecord(rec.Seq, v, true)
-		if err != nil {
-			return err
-		}
-		stored.Attempts, stored.NextAt = rec.Attempts, rec.NextAt
-		stored.LastStatus, stored.LastError = rec.LastStatus, rec.LastError
-		value, err := stored.encode()
-		if err != nil {
-			return err
 		}
 		return events.Put(seqKey(rec.Seq), value)
 	})
 }
 
-// dead moves a record to the dead letters.
+// dead moves a record to the dead letters; rec is whole, as for rescheduled.
 func (f *boltFile) dead(rec *record) error {
+	value, err := rec.encode()
+	if err != nil {
+		return err
+	}
 	return f.update(func(tx *bolt.Tx) error {
 		events := tx.Bucket(bucketEvents)
-		v := events.Get(seqKey(rec.Seq))
-		if v == nil {
+		if events.Get(seqKey(rec.Seq)) == nil {
 			return errNoRecord
-		}
-		stored, err := decodeRecord(rec.Seq, v, true)
-		if err != nil {
-			return err
-		}
-		stored.Attempts, stored.LastStatus, stored.LastError = rec.Attempts, rec.LastStatus, rec.LastError
-		stored.DeadAt, stored.Reason = rec.DeadAt, rec.Reason
-		value, err := stored.encode()
-		if err != nil {
-			return err
 		}
 		if err := events.Delete(seqKey(rec.Seq)); err != nil {
 			return err
