@@ -127,8 +127,10 @@ func referenceLookup(doc any, p Path) (any, bool) {
 			}
 			doc = next
 		case []any:
+			// RFC 6901: an index is "0" or digits without a leading zero;
+			// no sign, so "-0" and "+1" are not indexes.
 			i, err := strconv.Atoi(step)
-			if err != nil || i < 0 || i >= len(v) || (len(step) > 1 && step[0] == '0') || step[0] == '+' {
+			if err != nil || i < 0 || i >= len(v) || (len(step) > 1 && step[0] == '0') || step[0] == '+' || step[0] == '-' {
 				return nil, false
 			}
 			doc = v[i]
