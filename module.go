@@ -167,19 +167,24 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	if rej := h.checkRequest(w, r); rej != nil {
 		return h.refuse(w, r, rej)
 	}
-	body, rej := readBody(w, r, h.MaxSize)
+	// A durable spool keeps the event after the request ends: its buffers
+	// are its own, never reused.
+	pooled := h.Durable == nil
+	body, rej := readBody(w, r, h.MaxSize, pooled)
 	if rej != nil {
 		return h.refuse(w, r, rej)
 	}
-	d := &vendors.Delivery{Request: r, Body: body, Received: time.Now()}
-	out, meta, err := h.process(d)
+	defer body.release()
+	d := &vendors.Delivery{Request: r, Body: body.buf, Received: time.Now()}
+	out, meta, err := h.process(d, body, pooled)
 	h.metrics.process.Observe(time.Since(d.Received).Seconds())
 	if err != nil {
 		return h.refuse(w, r, vendors.AsRejection(err))
 	}
+	defer out.release()
 	h.prepareUpstream(r, out, meta)
 	if h.Durable != nil {
-		return h.enqueue(w, r, out, meta)
+		return h.enqueue(w, r, out.buf, meta)
 	}
 	aw := newAnswerWriter(w, h.acker)
 	if h.Dedupe != nil {
@@ -201,9 +206,10 @@ type eventMeta struct {
 }
 
 // process verifies the delivery and, unless normalisation is off, encodes its
-// event. It returns the body to forward and the event's envelope. A panic in
-// a vendor becomes a 500 for this request, never a crashed server.
-func (h *Handler) process(d *vendors.Delivery) (out []byte, meta eventMeta, err error) {
+// event. It returns the body to forward, held once for the caller, and the
+// event's envelope. A panic in a vendor becomes a 500 for this request,
+// never a crashed server.
+func (h *Handler) process(d *vendors.Delivery, body *lease, pooled bool) (out *lease, meta eventMeta, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			h.logger.Error("vendor panicked", zap.String("vendor", h.vendorName),
@@ -216,14 +222,16 @@ func (h *Handler) process(d *vendors.Delivery) (out []byte, meta eventMeta, err 
 		return nil, meta, err
 	}
 	if !h.normalize {
-		return d.Body, eventMeta{Source: vendors.Source(h.vendorName), ID: vendors.DerivedID(h.vendorName, d.Body)}, nil
+		body.retain()
+		return body, eventMeta{Source: vendors.Source(h.vendorName), ID: vendors.DerivedID(h.vendorName, d.Body)}, nil
 	}
 	ev, err := h.vendor.Normalize(d)
 	if err != nil {
 		return nil, meta, err
 	}
-	out, err = ev.Encode()
-	if err != nil {
+	out = newLease(ev.SizeHint(), pooled)
+	if out.buf, err = ev.AppendEncode(out.buf); err != nil {
+		out.release()
 		return nil, meta, vendors.BadPayload("invalid_json", err)
 	}
 	return out, eventMeta{Source: ev.Source, ID: ev.ID, Type: ev.Type, Subject: ev.Subject}, nil

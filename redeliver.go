@@ -11,7 +11,6 @@ import (
 	"net/url"
 	"strconv"
 
-	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
 )
@@ -110,12 +109,7 @@ func (h *Handler) serveRedelivery(w http.ResponseWriter, r *http.Request, next c
 	r.Body = io.NopCloser(bytes.NewReader(rec.Body))
 	r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(rec.Body)), nil }
 	r.ContentLength = int64(len(rec.Body))
-	if repl, ok := r.Context().Value(caddy.ReplacerCtxKey).(*caddy.Replacer); ok {
-		repl.Set("biohook.vendor", r.Header.Get("Biohook-Vendor"))
-		repl.Set("biohook.event.id", rec.ID)
-		repl.Set("biohook.event.type", rec.Type)
-		repl.Set("biohook.event.subject", rec.Subject)
-	}
+	addPlaceholders(r, r.Header.Get("Biohook-Vendor"), eventMeta{ID: rec.ID, Type: rec.Type, Subject: rec.Subject})
 	sw := &statusWriter{ResponseWriter: w}
 	err := next.ServeHTTP(sw, r)
 	m.status, m.err = sw.status, err

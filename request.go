@@ -6,6 +6,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -65,38 +66,60 @@ func mediaTypeIn(contentType string, accepted []string) bool {
 	return false
 }
 
-// readBody reads the whole body once, never more than max bytes.
-func readBody(w http.ResponseWriter, r *http.Request, max int64) ([]byte, *vendors.Rejection) {
-	if r.Body == nil || r.Body == http.NoBody {
-		return nil, nil
-	}
+// readBody reads the whole body once, never more than max bytes, into a
+// leased buffer that the caller releases.
+func readBody(w http.ResponseWriter, r *http.Request, max int64, pooled bool) (*lease, *vendors.Rejection) {
 	size := r.ContentLength
 	if size < 0 || size > max {
 		size = 0
 	}
-	buf := bytes.NewBuffer(make([]byte, 0, size+1))
-	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, max))
+	// One byte more than the declared length: the read that finds the end
+	// of the body must not have to grow the buffer first.
+	l := newLease(int(size)+1, pooled)
+	if r.Body == nil || r.Body == http.NoBody {
+		return l, nil
+	}
+	buf, err := readAll(l.buf, http.MaxBytesReader(w, r.Body, max))
+	l.buf = buf
 	if err != nil {
+		l.release()
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
 			return nil, rejTooLarge
 		}
 		return nil, rejUnreadable
 	}
-	return buf.Bytes(), nil
+	return l, nil
+}
+
+// readAll appends everything src holds to buf, growing it only when full.
+func readAll(buf []byte, src io.Reader) ([]byte, error) {
+	for {
+		if len(buf) == cap(buf) {
+			buf = slices.Grow(buf, max(cap(buf), bytes.MinRead))
+		}
+		n, err := src.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
 }
 
 // prepareUpstream swaps the body for out and sets the headers the next
 // handler sees. Every length field is set, or the proxy's transport would
 // send the old length or keep chunked encoding.
-func (h *Handler) prepareUpstream(r *http.Request, out []byte, meta eventMeta) {
+func (h *Handler) prepareUpstream(r *http.Request, out *lease, meta eventMeta) {
 	for _, name := range h.strip {
 		r.Header.Del(name)
 	}
-	r.Body = io.NopCloser(bytes.NewReader(out))
-	r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(out)), nil }
-	r.ContentLength = int64(len(out))
-	r.Header.Set("Content-Length", strconv.Itoa(len(out)))
+	r.Body, _ = out.reader() // the handler holds out until next returns
+	r.GetBody = out.reader
+	r.ContentLength = int64(len(out.buf))
+	r.Header.Set("Content-Length", strconv.Itoa(len(out.buf)))
 	r.TransferEncoding = nil
 	if h.normalize {
 		r.Header.Set("Content-Type", vendors.MediaType)
@@ -105,10 +128,29 @@ func (h *Handler) prepareUpstream(r *http.Request, out []byte, meta eventMeta) {
 	vendor := strings.TrimPrefix(meta.Source, vendors.Source(""))
 	r.Header.Set("Biohook-Vendor", vendor)
 	r.Header.Set("Biohook-Event-Id", meta.ID)
-	if repl, ok := r.Context().Value(caddy.ReplacerCtxKey).(*caddy.Replacer); ok {
-		repl.Set("biohook.vendor", vendor)
-		repl.Set("biohook.event.id", meta.ID)
-		repl.Set("biohook.event.type", meta.Type)
-		repl.Set("biohook.event.subject", meta.Subject)
+	addPlaceholders(r, vendor, meta)
+}
+
+// addPlaceholders answers {biohook.vendor}, {biohook.event.id},
+// {biohook.event.type} and {biohook.event.subject} for the handlers after
+// this one. One lookup function, rather than four values set into the
+// replacer's map, which would grow the map on every request.
+func addPlaceholders(r *http.Request, vendor string, meta eventMeta) {
+	repl, ok := r.Context().Value(caddy.ReplacerCtxKey).(*caddy.Replacer)
+	if !ok {
+		return
 	}
+	repl.Map(func(key string) (any, bool) {
+		switch key {
+		case "biohook.vendor":
+			return vendor, true
+		case "biohook.event.id":
+			return meta.ID, true
+		case "biohook.event.type":
+			return meta.Type, true
+		case "biohook.event.subject":
+			return meta.Subject, true
+		}
+		return nil, false
+	})
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"slices"
 
 	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
@@ -188,18 +189,28 @@ func DerivedID(vendor string, body []byte) string {
 // copied byte for byte: the vendor has validated it by decoding it, and
 // encoding it again would cost more than all the rest of the event.
 func (e *Event) Encode() ([]byte, error) {
-	head, err := json.Marshal(e) // the envelope and data, without images or raw
-	if err != nil {
+	return e.AppendEncode(nil)
+}
+
+// AppendEncode is Encode writing after dst, so that the handler can encode
+// into a buffer it reuses. dst grows at most once, to the event's size.
+func (e *Event) AppendEncode(dst []byte) ([]byte, error) {
+	start := len(dst)
+	// The encoder writes straight into a bytes.Buffer's spare capacity:
+	// no buffer of its own, and no copy of the envelope afterwards.
+	buf := bytes.NewBuffer(slices.Grow(dst, e.SizeHint()))
+	if err := json.MarshalWrite(buf, e); err != nil { // the envelope and data, without images or raw
 		return nil, err
 	}
-	if !bytes.HasSuffix(head, []byte("}}")) {
+	out := buf.Bytes()
+	if !bytes.HasSuffix(out[start:], []byte("}}")) {
 		return nil, errors.New("event did not encode as an object with data")
 	}
-	out := make([]byte, 0, e.sizeHint()+len(head))
-	out = append(out, head[:len(head)-2]...)
+	out = out[:len(out)-2]
 	if len(e.Data.Images) > 0 {
 		out = append(out, `,"images":[`...)
 		for i := range e.Data.Images {
+			var err error
 			if out, err = appendImage(out, &e.Data.Images[i], i > 0); err != nil {
 				return nil, err
 			}
@@ -233,10 +244,10 @@ func appendImage(out []byte, img *Image, comma bool) ([]byte, error) {
 	return append(out, '}'), nil
 }
 
-// sizeHint estimates the encoded size, so that the output buffer is
+// SizeHint estimates the encoded size, so that the output buffer is
 // allocated once even when it carries megabytes of images.
-func (e *Event) sizeHint() int {
-	n := 512 + len(e.Data.Raw) + len(e.Data.Reference)
+func (e *Event) SizeHint() int {
+	n := 1024 + len(e.Data.Raw) + len(e.Data.Reference)
 	for _, img := range e.Data.Images {
 		n += 160 + len(img.Name) + len(img.ContentType) + (len(img.Data)+2)/3*4
 	}
