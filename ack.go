@@ -15,7 +15,7 @@ import (
 // lets a vendor's Acknowledger replace that answer with the one the vendor
 // needs (exactly 200, or 200 with a JSON body), dropping the upstream's body.
 type answerWriter struct {
-	*caddyhttp.ResponseWriterWrapper
+	caddyhttp.ResponseWriterWrapper
 	acker       vendors.Acknowledger // nil: the upstream's answer goes back as it is
 	status      int                  // the next handler's status; 0 until it answers
 	wroteHeader bool
@@ -23,7 +23,7 @@ type answerWriter struct {
 }
 
 func newAnswerWriter(w http.ResponseWriter, a vendors.Acknowledger) *answerWriter {
-	return &answerWriter{ResponseWriterWrapper: &caddyhttp.ResponseWriterWrapper{ResponseWriter: w}, acker: a}
+	return &answerWriter{ResponseWriterWrapper: caddyhttp.ResponseWriterWrapper{ResponseWriter: w}, acker: a}
 }
 
 // WriteHeader implements http.ResponseWriter.

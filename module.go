@@ -156,8 +156,10 @@ func (h *Handler) Validate() error {
 
 // ServeHTTP verifies and normalises one delivery, then hands it on.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
-	if m, ok := r.Context().Value(redeliveryKey{}).(*redelivery); ok && h.ownsRedelivery(m) {
-		return h.serveRedelivery(w, r, next, m)
+	if h.Durable != nil { // only a durable route's own spool marks requests
+		if m, ok := r.Context().Value(redeliveryKey{}).(*redelivery); ok && h.ownsRedelivery(m) {
+			return h.serveRedelivery(w, r, next, m)
+		}
 	}
 	if h.endpoint != nil {
 		if handled, err := h.endpoint.ServeEndpoint(w, r); handled {

@@ -271,7 +271,12 @@ func normalTime(s string) string {
 	if err != nil {
 		return ""
 	}
-	return t.UTC().Format(time.RFC3339Nano)
+	// Most vendors already send it so: keep their string, not a copy.
+	var buf [64]byte
+	if out := t.UTC().AppendFormat(buf[:0], time.RFC3339Nano); string(out) != s {
+		return string(out)
+	}
+	return s
 }
 
 // SignatureWindow implements Skewer.
