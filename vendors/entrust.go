@@ -10,7 +10,7 @@ import (
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
-	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/biohook/caddy-biohook/verify"
 )
@@ -186,30 +186,86 @@ func (e *Entrust) targetURI(r *http.Request) string {
 
 // entrustEnvelope is the envelope every IDaaS event shares.
 type entrustEnvelope struct {
-	ID        Text `json:"id"`
-	Type      Text `json:"type"`
-	EventTime Text `json:"eventTime"`
-	Data      struct {
-		Subject          Text `json:"subject"`
-		SubjectName      Text `json:"subjectName"`
-		EntityType       Text `json:"entityType"`
-		EntityID         Text `json:"entityId"`
-		EntityName       Text `json:"entityName"`
-		EntityAttributes struct {
-			UserID    Text `json:"userId"`
-			Email     Text `json:"email"`
-			FirstName Text `json:"firstName"`
-			LastName  Text `json:"lastName"`
-		} `json:"entityAttributes"`
-	} `json:"data"`
+	ID        Text        `json:"id"`
+	Type      Text        `json:"type"`
+	EventTime Text        `json:"eventTime"`
+	Data      entrustData `json:"data"`
+}
+
+type entrustData struct {
+	Subject          Text              `json:"subject"`
+	SubjectName      Text              `json:"subjectName"`
+	EntityType       Text              `json:"entityType"`
+	EntityID         Text              `json:"entityId"`
+	EntityName       Text              `json:"entityName"`
+	EntityAttributes entrustAttributes `json:"entityAttributes"`
+}
+
+type entrustAttributes struct {
+	UserID    Text `json:"userId"`
+	Email     Text `json:"email"`
+	FirstName Text `json:"firstName"`
+	LastName  Text `json:"lastName"`
 }
 
 var errEntrustEnvelope = errors.New("id and type are required")
 
+// read fills the envelope from an IDaaS payload in one walk; it reads what
+// json.Unmarshal into the struct would (FuzzEntrustEnvelope holds it to that).
+func (env *entrustEnvelope) read(body []byte) error {
+	return walkObject(body, env)
+}
+
+func (env *entrustEnvelope) readMember(dec *jsontext.Decoder, name []byte) error {
+	switch string(name) {
+	case "id":
+		return env.ID.UnmarshalJSONFrom(dec)
+	case "type":
+		return env.Type.UnmarshalJSONFrom(dec)
+	case "eventTime":
+		return env.EventTime.UnmarshalJSONFrom(dec)
+	case "data":
+		return readMembers(dec, &env.Data)
+	}
+	return dec.SkipValue()
+}
+
+func (data *entrustData) readMember(dec *jsontext.Decoder, name []byte) error {
+	switch string(name) {
+	case "subject":
+		return data.Subject.UnmarshalJSONFrom(dec)
+	case "subjectName":
+		return data.SubjectName.UnmarshalJSONFrom(dec)
+	case "entityType":
+		return data.EntityType.UnmarshalJSONFrom(dec)
+	case "entityId":
+		return data.EntityID.UnmarshalJSONFrom(dec)
+	case "entityName":
+		return data.EntityName.UnmarshalJSONFrom(dec)
+	case "entityAttributes":
+		return readMembers(dec, &data.EntityAttributes)
+	}
+	return dec.SkipValue()
+}
+
+func (attrs *entrustAttributes) readMember(dec *jsontext.Decoder, name []byte) error {
+	switch string(name) {
+	case "userId":
+		return attrs.UserID.UnmarshalJSONFrom(dec)
+	case "email":
+		return attrs.Email.UnmarshalJSONFrom(dec)
+	case "firstName":
+		return attrs.FirstName.UnmarshalJSONFrom(dec)
+	case "lastName":
+		return attrs.LastName.UnmarshalJSONFrom(dec)
+	}
+	return dec.SkipValue()
+}
+
 // Normalize maps any of the 16 IDaaS event types to the common event.
 func (e *Entrust) Normalize(d *Delivery) (*Event, error) {
 	var env entrustEnvelope
-	if err := json.Unmarshal(d.Body, &env); err != nil {
+	if err := env.read(d.Body); err != nil {
 		return nil, BadPayload("invalid_json", err)
 	}
 	if env.ID == "" || env.Type == "" {
