@@ -196,13 +196,10 @@ func (e *Event) Encode() ([]byte, error) {
 // into a buffer it reuses. dst grows at most once, to the event's size.
 func (e *Event) AppendEncode(dst []byte) ([]byte, error) {
 	start := len(dst)
-	// The encoder writes straight into a bytes.Buffer's spare capacity:
-	// no buffer of its own, and no copy of the envelope afterwards.
-	buf := bytes.NewBuffer(slices.Grow(dst, e.SizeHint()))
-	if err := json.MarshalWrite(buf, e); err != nil { // the envelope and data, without images or raw
+	out, err := appendHead(slices.Grow(dst, e.SizeHint()), e) // the envelope and data, without images or raw
+	if err != nil {
 		return nil, err
 	}
-	out := buf.Bytes()
 	if !bytes.HasSuffix(out[start:], []byte("}}")) {
 		return nil, errors.New("event did not encode as an object with data")
 	}
@@ -210,7 +207,6 @@ func (e *Event) AppendEncode(dst []byte) ([]byte, error) {
 	if len(e.Data.Images) > 0 {
 		out = append(out, `,"images":[`...)
 		for i := range e.Data.Images {
-			var err error
 			if out, err = appendImage(out, &e.Data.Images[i], i > 0); err != nil {
 				return nil, err
 			}

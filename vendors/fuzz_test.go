@@ -1,6 +1,8 @@
 package vendors
 
 import (
+	"bytes"
+	"math"
 	"os"
 	"path/filepath"
 	"testing"
@@ -78,6 +80,46 @@ func FuzzEntrustEnvelope(f *testing.F) {
 		}
 		if walkErr == nil && walked != unmarshalled {
 			t.Fatalf("walk read %+v, json.Unmarshal %+v; body %q", walked, unmarshalled, body)
+		}
+	})
+}
+
+// FuzzEventHead holds the hand-written event encoding to json.Marshal: the
+// same bytes, or an error from both.
+func FuzzEventHead(f *testing.F) {
+	f.Add("evt-1", "user.created", "a1b2", "2026-03-16T19:35:16Z", "jane@example.com", "Jane <&> Smith", "P", 0.95, 1e-7, uint8(0xff))
+	f.Add("\xff", "", "", "", "", "", "", 0.0, math.Copysign(0, -1), uint8(0))
+	f.Add("\u2028\x01\"\\", "t", "s", "", "", "", "", 1e21, 123456789.0, uint8(0x55))
+	f.Add("", "", "", "", "", "", "", math.NaN(), 5e-324, uint8(0x0c))
+	f.Fuzz(func(t *testing.T, id, typ, subject, when, email, name, doc string, match, spoof float64, parts uint8) {
+		ev := NewEvent("entrust", typ, nil)
+		ev.ID, ev.Type, ev.Subject, ev.Time = id, typ, subject, when
+		flag := func(bit uint8) *bool { v := parts&bit != 0; return &v }
+		if parts&1 != 0 {
+			ev.Data.User = &User{ID: subject, Email: email, Name: name}
+		}
+		if parts&2 != 0 {
+			ev.Data.Document = &Document{Type: doc, Number: id}
+		}
+		if parts&4 != 0 {
+			ev.Data.Scores = &Scores{Match: &match}
+			if parts&8 != 0 {
+				ev.Data.Scores.Spoof = &spoof
+			}
+		}
+		if parts&16 != 0 {
+			ev.Data.Signals = &Signals{FaceMatch: flag(32), Mask: flag(64)}
+		}
+		if parts&128 != 0 {
+			ev.Data.Error = &EventError{Code: doc, Message: name}
+		}
+		got, gotErr := appendHead(nil, ev)
+		want, wantErr := json.Marshal(ev)
+		if (gotErr == nil) != (wantErr == nil) {
+			t.Fatalf("appendHead: %v; json.Marshal: %v", gotErr, wantErr)
+		}
+		if gotErr == nil && !bytes.Equal(got, want) {
+			t.Fatalf("appendHead wrote\n%s\njson.Marshal\n%s", got, want)
 		}
 	})
 }
