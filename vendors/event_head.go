@@ -113,28 +113,28 @@ func (w *objectWriter) number(n string, v *float64) {
 func (w *objectWriter) object(n string, members func(*objectWriter)) {
 	mark, opened := len(w.b), w.opened
 	w.name(n)
-	inner := objectWriter{b: append(w.b, '{')}
-	start := len(inner.b)
-	members(&inner)
-	if len(inner.b) == start {
+	w.b = append(w.b, '{')
+	start := len(w.b)
+	w.opened = false
+	members(w)
+	if len(w.b) == start {
 		w.b, w.opened = w.b[:mark], opened
 		return
 	}
-	w.b = append(inner.b, '}')
-	if inner.err != nil && w.err == nil {
-		w.err = inner.err
-	}
+	w.b = append(w.b, '}')
+	w.opened = true
 }
 
 // data writes the data object's members, without its closing brace.
 func (w *objectWriter) data(d *EventData) {
-	inner := objectWriter{b: append(w.b, '{')}
-	inner.str("vendor", d.Vendor, false)
-	inner.str("vendor_event", d.VendorEvent, false)
-	inner.str("kind", string(d.Kind), false)
-	inner.str("outcome", string(d.Outcome), false)
+	w.b = append(w.b, '{')
+	w.opened = false
+	w.str("vendor", d.Vendor, false)
+	w.str("vendor_event", d.VendorEvent, false)
+	w.str("kind", string(d.Kind), false)
+	w.str("outcome", string(d.Outcome), false)
 	if u := d.User; u != nil {
-		inner.object("user", func(o *objectWriter) {
+		w.object("user", func(o *objectWriter) {
 			o.str("id", u.ID, true)
 			o.str("external_id", u.ExternalID, true)
 			o.str("email", u.Email, true)
@@ -142,7 +142,7 @@ func (w *objectWriter) data(d *EventData) {
 		})
 	}
 	if doc := d.Document; doc != nil {
-		inner.object("document", func(o *objectWriter) {
+		w.object("document", func(o *objectWriter) {
 			o.str("type", doc.Type, true)
 			o.str("number", doc.Number, true)
 			o.str("issuing_country", doc.IssuingCountry, true)
@@ -152,13 +152,13 @@ func (w *objectWriter) data(d *EventData) {
 		})
 	}
 	if sc := d.Scores; sc != nil {
-		inner.object("scores", func(o *objectWriter) {
+		w.object("scores", func(o *objectWriter) {
 			o.number("match", sc.Match)
 			o.number("spoof", sc.Spoof)
 		})
 	}
 	if sg := d.Signals; sg != nil {
-		inner.object("signals", func(o *objectWriter) {
+		w.object("signals", func(o *objectWriter) {
 			o.boolean("face_match", sg.FaceMatch)
 			o.boolean("spoof", sg.Spoof)
 			o.boolean("mask", sg.Mask)
@@ -166,13 +166,11 @@ func (w *objectWriter) data(d *EventData) {
 		})
 	}
 	if er := d.Error; er != nil {
-		inner.object("error", func(o *objectWriter) {
+		w.object("error", func(o *objectWriter) {
 			o.str("code", er.Code, true)
 			o.str("message", er.Message, true)
 		})
 	}
-	w.b = append(inner.b, '}')
-	if inner.err != nil && w.err == nil {
-		w.err = inner.err
-	}
+	w.b = append(w.b, '}')
+	w.opened = true
 }
