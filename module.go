@@ -176,10 +176,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	if rej != nil {
 		return h.refuse(w, r, rej)
 	}
-	defer body.release()
 	d := &vendors.Delivery{Request: r, Body: body.buf, Received: time.Now()}
 	out, meta, err := h.process(d, body, pooled)
 	h.metrics.process.Observe(time.Since(d.Received).Seconds())
+	// Nothing reads the raw body after this (the event holds copies), so it
+	// is let go before the event is forwarded: a small buffer goes back to
+	// the pool, and a large one, with images, is garbage while the event is
+	// on its way rather than held until the app answers.
+	body.release()
 	if err != nil {
 		return h.refuse(w, r, vendors.AsRejection(err))
 	}
