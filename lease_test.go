@@ -182,3 +182,69 @@ func TestConcurrentDeliveriesKeepTheirOwnBytes(t *testing.T) {
 		}
 	}
 }
+
+// A fallback in handle_errors gets the whole event when the first proxy
+// could not connect, and no complete request (the vendor a 502 to retry)
+// when the first upstream had already taken part of it: never a cut event
+// passed as whole.
+func TestFallbackGetsWholeEventOrNone(t *testing.T) {
+	setSecrets(t)
+	var mu sync.Mutex
+	var lengths []int
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/partial" { // reads some of the event, then drops the connection
+			_, _ = io.ReadFull(r.Body, make([]byte, 1000))
+			if c, _, err := w.(http.Hijacker).Hijack(); err == nil {
+				c.Close()
+			}
+			return
+		}
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			return // a request cut short: the app's server sees it fail, as any app would
+		}
+		mu.Lock()
+		lengths = append(lengths, len(body))
+		mu.Unlock()
+	}))
+	t.Cleanup(app.Close)
+	addr := strings.TrimPrefix(app.URL, "http://")
+	startCaddy(t, fmt.Sprintf(`:9080 {
+	handle /hooks/dead {
+		biohook entrust {
+			secret {env.BIOHOOK_TEST_ENTRUST}
+		}
+		reverse_proxy 127.0.0.1:1
+	}
+	handle /hooks/partial {
+		biohook entrust {
+			secret {env.BIOHOOK_TEST_ENTRUST}
+		}
+		rewrite * /partial
+		reverse_proxy %s
+	}
+	handle_errors {
+		rewrite * /fallback
+		reverse_proxy %s {
+			request_buffers 1MB
+		}
+	}
+}
+`, addr, addr))
+	note := strings.Repeat("n", 12000)
+	for _, c := range []struct {
+		path   string
+		status int
+	}{{"/hooks/dead", http.StatusOK}, {"/hooks/partial", http.StatusBadGateway}} {
+		body := []byte(fmt.Sprintf(`{"id":"evt%s","type":"user.created","data":{},"note":%q}`, strings.ReplaceAll(c.path, "/", "-"), note))
+		h := entrustHeaders(t, caddyBase+c.path, body, "entrust-webhook-token", time.Now())
+		if status := postOnce(caddyBase+c.path, body, h); status != c.status {
+			t.Errorf("%s: %d, want %d", c.path, status, c.status)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(lengths) != 1 || lengths[0] <= len(note) {
+		t.Fatalf("the fallback received events of lengths %v, want one whole event", lengths)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/caddyserver/caddy/v2"
@@ -176,7 +177,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	if rej != nil {
 		return h.refuse(w, r, rej)
 	}
-	d := &vendors.Delivery{Request: r, Body: body.buf, Received: time.Now()}
+	// Clipped: a pooled buffer's spare capacity holds earlier deliveries'
+	// bytes, which no slice of this one may reach.
+	d := &vendors.Delivery{Request: r, Body: slices.Clip(body.buf), Received: time.Now()}
 	out, meta, err := h.process(d, body, pooled)
 	h.metrics.process.Observe(time.Since(d.Received).Seconds())
 	// Nothing reads the raw body after this (the event holds copies), so it

@@ -121,6 +121,10 @@ func (h *Handler) prepareUpstream(r *http.Request, out *lease, meta eventMeta) {
 	r.ContentLength = int64(len(out.buf))
 	r.Header.Set("Content-Length", strconv.Itoa(len(out.buf)))
 	r.TransferEncoding = nil
+	// The delivery's trailers describe the vendor's body, not the event;
+	// left in place, reverse_proxy would copy them upstream and send the
+	// event chunked.
+	r.Trailer = nil
 	if h.normalize {
 		r.Header.Set("Content-Type", vendors.MediaType)
 	}

@@ -101,10 +101,6 @@ func (w *objectWriter) number(n string, v *float64) {
 			w.b[n-2] = w.b[n-1]
 			w.b = w.b[:n-1]
 		}
-		if n := len(w.b); n >= 4 && w.b[n-4] == 'e' && w.b[n-3] == '+' && w.b[n-2] == '0' {
-			w.b[n-2] = w.b[n-1]
-			w.b = w.b[:n-1]
-		}
 	}
 }
 

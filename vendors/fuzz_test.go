@@ -87,11 +87,11 @@ func FuzzEntrustEnvelope(f *testing.F) {
 // FuzzEventHead holds the hand-written event encoding to json.Marshal: the
 // same bytes, or an error from both.
 func FuzzEventHead(f *testing.F) {
-	f.Add("evt-1", "user.created", "a1b2", "2026-03-16T19:35:16Z", "jane@example.com", "Jane <&> Smith", "P", 0.95, 1e-7, uint8(0xff))
-	f.Add("\xff", "", "", "", "", "", "", 0.0, math.Copysign(0, -1), uint8(0))
-	f.Add("\u2028\x01\"\\", "t", "s", "", "", "", "", 1e21, 123456789.0, uint8(0x55))
-	f.Add("", "", "", "", "", "", "", math.NaN(), 5e-324, uint8(0x0c))
-	f.Fuzz(func(t *testing.T, id, typ, subject, when, email, name, doc string, match, spoof float64, parts uint8) {
+	f.Add("evt-1", "user.created", "a1b2", "2026-03-16T19:35:16Z", "jane@example.com", "Jane <&> Smith", "P", 0.95, 1e-7, uint8(0xff), []byte(nil))
+	f.Add("\xff", "", "", "", "", "", "", 0.0, math.Copysign(0, -1), uint8(0), []byte(nil))
+	f.Add("\u2028\x01\"\\", "t", "s", "", "", "", "", 1e21, 123456789.0, uint8(0x55), []byte(` { "a" : [1, 2] } `))
+	f.Add("", "", "", "", "", "", "", math.NaN(), 5e-324, uint8(0x0c), []byte(`"ref"`))
+	f.Fuzz(func(t *testing.T, id, typ, subject, when, email, name, doc string, match, spoof float64, parts uint8, ref []byte) {
 		ev := NewEvent("entrust", typ, nil)
 		ev.ID, ev.Type, ev.Subject, ev.Time = id, typ, subject, when
 		flag := func(bit uint8) *bool { v := parts&bit != 0; return &v }
@@ -113,6 +113,9 @@ func FuzzEventHead(f *testing.F) {
 		if parts&128 != 0 {
 			ev.Data.Error = &EventError{Code: doc, Message: name}
 		}
+		if jsontext.Value(ref).IsValid() {
+			ev.Data.Reference = ref // written by the encoder, which compacts it
+		}
 		got, gotErr := appendHead(nil, ev)
 		want, wantErr := json.Marshal(ev)
 		if (gotErr == nil) != (wantErr == nil) {
@@ -120,6 +123,14 @@ func FuzzEventHead(f *testing.F) {
 		}
 		if gotErr == nil && !bytes.Equal(got, want) {
 			t.Fatalf("appendHead wrote\n%s\njson.Marshal\n%s", got, want)
+		}
+		// Written after a prefix (a reused buffer), the event is the same.
+		ev.Data.Raw = jsontext.Value(`{"id":1}`)
+		whole, err := ev.Encode()
+		prefix := []byte("earlier bytes")
+		after, errAfter := ev.AppendEncode(prefix)
+		if (err == nil) != (errAfter == nil) || err == nil && (!bytes.Equal(after[len(prefix):], whole) || !bytes.HasPrefix(after, prefix)) {
+			t.Fatalf("after a prefix: %q (%v); alone: %q (%v)", after, errAfter, whole, err)
 		}
 	})
 }

@@ -21,13 +21,19 @@ type memberReader interface {
 	readMember(dec *jsontext.Decoder, name []byte) error
 }
 
-// walker is a decoder and the reader it decodes, reused across deliveries.
+// A walker is a decoder and its source, reused across deliveries. The
+// decoder reads the payload straight from the bytes.Buffer, which it
+// neither copies nor keeps once reset to noPayload: the pool parks no
+// delivery's bytes.
 type walker struct {
 	dec jsontext.Decoder
-	src bytes.Reader
+	src bytes.Buffer
 }
 
-var walkers = sync.Pool{New: func() any { return new(walker) }}
+var (
+	walkers   = sync.Pool{New: func() any { return new(walker) }}
+	noPayload = new(bytes.Buffer)
+)
 
 var (
 	errNotObject  = errors.New("the payload is not a JSON object")
@@ -40,9 +46,12 @@ var (
 func walkObject(body []byte, r memberReader) error {
 	w := walkers.Get().(*walker)
 	defer walkers.Put(w)
-	w.src.Reset(body)
+	w.src = *bytes.NewBuffer(body)
 	w.dec.Reset(&w.src)
-	defer w.src.Reset(nil) // the pool keeps no delivery's bytes
+	defer func() {
+		w.dec.Reset(noPayload)
+		w.src = bytes.Buffer{}
+	}()
 	if err := readMembers(&w.dec, r); err != nil {
 		return err
 	}
