@@ -74,6 +74,7 @@ type EventData struct {
 	Scores      *Scores        `json:"scores,omitempty"`
 	Signals     *Signals       `json:"signals,omitempty"`
 	Error       *EventError    `json:"error,omitempty"`
+	Resource    *Resource      `json:"resource,omitempty"`
 	Reference   jsontext.Value `json:"reference,omitzero"`
 
 	// Images are the images sent with the delivery. Encode writes them,
@@ -122,6 +123,19 @@ type Signals struct {
 type EventError struct {
 	Code    string `json:"code,omitempty"`
 	Message string `json:"message,omitempty"`
+}
+
+// Resource is the vendor's object an event is about, for vendors that send
+// a thin notification (outcome pending) whose decision the application
+// fetches from the vendor's API.
+type Resource struct {
+	// Type is the vendor's name for the object, e.g. check,
+	// verification_session, workflow_execution.
+	Type string `json:"type,omitempty"`
+	// ID is the object's id at the vendor.
+	ID string `json:"id,omitempty"`
+	// Href is the vendor's URL of the object, where the vendor sends one.
+	Href string `json:"href,omitempty"`
 }
 
 // Image is one image a vendor sent with a delivery. Data is left out when the

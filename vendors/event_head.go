@@ -167,6 +167,13 @@ func (w *objectWriter) data(d *EventData) {
 			o.str("message", er.Message, true)
 		})
 	}
+	if rs := d.Resource; rs != nil {
+		w.object("resource", func(o *objectWriter) {
+			o.str("type", rs.Type, true)
+			o.str("id", rs.ID, true)
+			o.str("href", rs.Href, true)
+		})
+	}
 	w.b = append(w.b, '}')
 	w.opened = true
 }

@@ -112,6 +112,9 @@ func FuzzEventHead(f *testing.F) {
 		}
 		if parts&128 != 0 {
 			ev.Data.Error = &EventError{Code: doc, Message: name}
+			if parts&32 != 0 {
+				ev.Data.Resource = &Resource{Type: typ, ID: id, Href: email}
+			}
 		}
 		if jsontext.Value(ref).IsValid() {
 			ev.Data.Reference = ref // written by the encoder, which compacts it
