@@ -26,6 +26,8 @@ func argosSite(up *upstream) string {
 	handle /argos/ecb {
 		biohook argos {
 			secret {env.BIOHOOK_TEST_ARGOS_KEY}
+			mode ecb
+			source_ips 127.0.0.1 ::1
 		}
 ` + proxy + `
 	handle /argos/cbc {
@@ -182,7 +184,7 @@ func TestARGOSRejectionsThroughCaddy(t *testing.T) {
 	}
 	ct, _ := verify.DecodeCiphertext(env.Data)
 	wrap := func(b []byte) []byte { return []byte(`{"data":"` + verify.EncodeCiphertext(b, verify.Base64) + `"}`) }
-	other, _ := verify.NewPayloadCipher([]byte("not-the-key"), verify.CipherOptions{})
+	other, _ := verify.NewPayloadCipher([]byte("not-the-key"), verify.CipherOptions{Mode: verify.ModeECB})
 	garbage, _ := other.Encrypt(plain, rand.Reader)
 	header := http.Header{"X-Argos-Token": {argosHeaderVal}}
 	cases := []struct {

@@ -28,6 +28,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	biohook <vendor> {
 //		max_size <size>     # default 1MiB (the vendor's own where larger)
 //		normalize on|off    # default on
+//		source_ips <ip|cidr>...  # repeatable: only these client addresses
 //		dedupe {            # forward each event once
 //			ttl <duration>              # default 72h
 //			store memory|redis [<url>]  # default memory; a redis block takes
@@ -97,6 +98,12 @@ func (h *Handler) unmarshalCommon(d *caddyfile.Dispenser) ([]caddyfile.Token, er
 			if err := h.unmarshalNormalize(d); err != nil {
 				return nil, err
 			}
+		case "source_ips":
+			args := d.RemainingArgs()
+			if len(args) == 0 {
+				return nil, d.Errf("source_ips needs at least one IP address or CIDR range")
+			}
+			h.SourceIPs = append(h.SourceIPs, args...)
 		case "dedupe":
 			h.Dedupe = new(Dedupe)
 			if err := h.Dedupe.unmarshalCaddyfile(d); err != nil {

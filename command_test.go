@@ -102,6 +102,8 @@ http://127.0.0.1:%d {
 	handle /hooks/argos {
 		biohook argos {
 			secret {env.CLI_ARGOS}
+			mode ecb
+			source_ips 127.0.0.1 ::1
 		}
 		%[2]s
 	}

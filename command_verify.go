@@ -89,6 +89,9 @@ func runVerify(f *verifyFlags, out io.Writer) (int, error) {
 	for _, n := range c.Notes {
 		fmt.Fprintf(out, "note:    %s\n", n)
 	}
+	if len(h.sources) > 0 {
+		fmt.Fprintf(out, "note:    source_ips is not checked: a capture does not show the address it came from\n")
+	}
 	if status := check(h, c, at, out); status != 0 {
 		return status, errDoesNotPass
 	}

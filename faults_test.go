@@ -37,7 +37,7 @@ func faultVendors(t *testing.T) []faultVendor {
 	return []faultVendor{
 		{"faceio", "secret ftok", deliver.Options{Vendor: "faceio", Secrets: []string{"ftok"}, Payload: readFixture(t, "faceio", "auth.json")}, 6 * time.Second},
 		{"entrust", "secret etok", deliver.Options{Vendor: "entrust", Secrets: []string{"etok"}, Payload: readFixture(t, "entrust", "user.created.json")}, 3 * time.Second},
-		{"argos", "secret akey", deliver.Options{Vendor: "argos", Secrets: []string{"akey"}, Payload: readFixture(t, "argos", "approved.json")}, 3 * time.Second},
+		{"argos", "secret akey\n\t\t\tmode ecb\n\t\t\tsource_ips 127.0.0.1 ::1", deliver.Options{Vendor: "argos", Secrets: []string{"akey"}, Payload: readFixture(t, "argos", "approved.json")}, 3 * time.Second},
 		{"authenteq", "client_id cid\n\t\t\tsecret atok", deliver.Options{Vendor: "authenteq", ClientID: "cid", Secrets: []string{"atok"},
 			Payload: []byte(`{"id":"7f1c2a4e-0000-4000-8000-000000000009","status":"PASSED"}`)}, 3 * time.Second},
 		{"incode", "header X-Key ikey", deliver.Options{Vendor: "incode", Settings: map[string]string{"header": "X-Key: ikey"},
@@ -179,7 +179,7 @@ func TestProductionExample(t *testing.T) {
 	if n := len(app.take()); n != len(vendors) {
 		t.Fatalf("the app received %d deliveries, want %d", n, len(vendors))
 	}
-	// ARGOS from an address not in ARGOS_SOURCES finds no route.
+	// ARGOS from an address not in ARGOS_SOURCES is refused on its head.
 	other := &http.Client{Transport: &http.Transport{DialContext: (&net.Dialer{
 		LocalAddr: &net.TCPAddr{IP: net.ParseIP("127.0.0.2")}}).DialContext}}
 	i := 2
@@ -188,7 +188,7 @@ func TestProductionExample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if status := postWith(other, d.URL, d.Body, d.Header); status != 404 || len(app.take()) != 0 {
+	if status := postWith(other, d.URL, d.Body, d.Header); status != 403 || len(app.take()) != 0 {
 		t.Fatalf("ARGOS from an address not listed: %d", status)
 	}
 

@@ -94,10 +94,13 @@ func hostileVendors(t *testing.T) []hostileVendor {
 			payload: readFixture(t, "argos", "approved.json"),
 		},
 		{
-			// "secure data transmission" and a secret path segment: the
-			// ciphertext is the proof of the body, the path token of the sender.
+			// "secure data transmission" in ECB, a secret path segment and
+			// the source address: a changed byte garbles its block, so the
+			// body is refused; the source address proves the sender (ECB
+			// blocks of genuine deliveries can be recombined).
 			name: "argos-encrypted", path: "/hooks/argos-encrypted/" + hostileSecret,
-			route:         "biohook argos {\n\t\t\tsecret " + hostileSecret + "\n\t\t\tpath_token " + hostileSecret + "\n\t\t\tmax_size 384KiB\n\t\t}",
+			route: "biohook argos {\n\t\t\tsecret " + hostileSecret + "\n\t\t\tmode ecb\n\t\t\tsource_ips 127.0.0.1 ::1\n\t\t\tpath_token " + hostileSecret +
+				"\n\t\t\tmax_size 384KiB\n\t\t}",
 			valid:         built(deliver.Options{Vendor: "argos"}),
 			payload:       readFixture(t, "argos", "approved.json"),
 			bodyIntegrity: true,

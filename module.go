@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/netip"
 	"slices"
 	"time"
 
@@ -50,8 +51,19 @@ type Handler struct {
 	// retries; see Durable.
 	Durable *Durable `json:"durable,omitempty"`
 
+	// The addresses deliveries may come from: IP addresses and CIDR ranges,
+	// IPv4 or IPv6 ({env.*} and {file.*} may hold several, separated by
+	// spaces or commas). Each request's client address, as Caddy determines
+	// it (the connection's peer; behind the server's trusted_proxies, the
+	// address they forward), must be in one of them, or the request is
+	// refused with 403 before its body is read. Required where the vendor's
+	// settings do not prove a delivery by themselves (ARGOS with mode ecb
+	// and no header). An empty list is refused.
+	SourceIPs []string `json:"source_ips,omitempty"`
+
 	vendor     vendors.Vendor
 	vendorName string
+	sources    []netip.Prefix
 	normalize  bool
 	mediaTypes []string
 	strip      []string
@@ -89,6 +101,10 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	h.vendorName = caddy.GetModuleName(mod)
 	h.normalize = h.Normalize == nil || *h.Normalize
 	h.provisionOptional(v)
+	if err := h.provisionSources(); err != nil {
+		return err
+	}
+	h.warnSourceOnly()
 	if err := registerMetrics(ctx.GetMetricsRegistry()); err != nil {
 		return fmt.Errorf("biohook: metrics: %w", err)
 	}
@@ -139,6 +155,9 @@ func (h *Handler) Validate() error {
 	if h.vendor == nil {
 		return errors.New("biohook: no vendor configured")
 	}
+	if err := h.validateSources(); err != nil {
+		return err
+	}
 	var skew time.Duration
 	if s, ok := h.vendor.(vendors.Skewer); ok {
 		skew = s.SignatureWindow()
@@ -161,6 +180,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		if m, ok := r.Context().Value(redeliveryKey{}).(*redelivery); ok && h.ownsRedelivery(m) {
 			return h.serveRedelivery(w, r, next, m)
 		}
+	}
+	// First of all: a request from an address not listed is refused on
+	// its head alone, whatever it asks for.
+	if rej := h.checkSource(r); rej != nil {
+		return h.refuse(w, r, rej)
 	}
 	if h.endpoint != nil {
 		if handled, err := h.endpoint.ServeEndpoint(w, r); handled {

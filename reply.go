@@ -28,6 +28,7 @@ func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, rej *vendors.Re
 			zap.String("reason", rej.Code),
 			zap.Int("status", rej.Status),
 			zap.String("remote_addr", r.RemoteAddr),
+			zap.String("client_ip", clientIP(r)),
 			zap.String("request_id", requestID(r)),
 			zap.Error(rej.Err),
 		)

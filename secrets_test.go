@@ -75,6 +75,8 @@ http://127.0.0.1:17080 {
 	handle /argos {
 		biohook argos {
 			secret {file.` + secretFile + `}
+			mode ecb
+			source_ips 127.0.0.1 ::1
 		}
 		reverse_proxy ` + up.addr() + `
 	}

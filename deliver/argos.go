@@ -14,7 +14,8 @@ func init() { register("argos", argos) }
 
 // argos sends as ARGOS Identity does. With a secret (the project's API
 // key), the payload is encrypted as its "secure data transmission" does:
-// AES-256 under SHA-256(secret), mode "mode" (ecb, cbc, gcm; default ecb),
+// AES-256 under SHA-256(secret), mode "mode" (ecb, cbc, gcm; default ecb,
+// what ARGOS sends since 2024-08-01; the receiving route names its mode),
 // "cbc_iv" and "gcm_layout" as the route's, the ciphertext written in
 // "encoding" (base64, base64url, hex; default base64), delivered as
 // {"data":"<ciphertext>"}. Without one, the payload goes as it is. The

@@ -12,6 +12,7 @@ import (
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
+	"go.uber.org/zap"
 
 	"github.com/biohook/caddy-biohook/verify"
 )
@@ -24,7 +25,9 @@ func init() {
 // ARGOS signs nothing, so a route proves its deliveries with whatever the
 // receiver sets up: the "secure data transmission" encryption, a static
 // header, a secret token in the URL path, or several of them. A route with
-// none of them refuses to start.
+// none of them refuses to start. ECB encryption proves nothing about the
+// payload (its blocks can be cut and pasted between deliveries), so a route
+// that decrypts ECB also needs a header or the route's source_ips.
 type ARGOS struct {
 	// The project's API key, or its dedicated secret key: turns on
 	// decryption of the "secure data transmission" format {"data":"<ciphertext>"}
@@ -32,8 +35,10 @@ type ARGOS struct {
 	// With a secret, plaintext deliveries are refused.
 	Secrets []string `json:"secrets,omitempty"`
 
-	// The AES-256 mode: "ecb" (PKCS#7 padding; ARGOS's mode since 2024-08-01),
-	// "cbc" (older projects) or "gcm". Default: ecb.
+	// The AES-256 mode, required with a secret: "ecb" (PKCS#7 padding;
+	// ARGOS's mode since 2024-08-01), "cbc" (older projects) or "gcm". There
+	// is no default: ECB is malleable, and a route that names it must also
+	// check a header or list the route's source_ips.
 	Mode string `json:"mode,omitempty"`
 
 	// Where a CBC payload's IV is: "prefix" (the first 16 bytes of the
@@ -72,11 +77,20 @@ func (ARGOS) CaddyModule() caddy.ModuleInfo {
 	}
 }
 
-var errArgosNoCheck = errors.New("no argos check configured: set secret, header or path_token " +
-	"(ARGOS signs nothing, so a route without one accepts anyone's deliveries)")
+var (
+	errArgosNoCheck = errors.New("no argos check configured: set secret, header or path_token " +
+		"(ARGOS signs nothing, so a route without one accepts anyone's deliveries)")
+	errArgosNoMode = errors.New("argos secret needs a mode: `mode ecb` (ARGOS's mode since 2024-08-01; " +
+		"it also needs a header check or the route's source_ips), `mode cbc` (projects set up before) or `mode gcm`")
+)
+
+// argosECBMalleable says why ECB proves nothing about a payload.
+const argosECBMalleable = "AES-256-ECB encrypts each 16-byte block on its own, so blocks of captured " +
+	"deliveries can be cut and pasted into a forged one that decrypts (a rejected submission turned approved), " +
+	"and nothing in ARGOS's payload binds its blocks together"
 
 // Provision resolves every secret and builds the ciphers once.
-func (a *ARGOS) Provision(caddy.Context) error {
+func (a *ARGOS) Provision(ctx caddy.Context) error {
 	if len(a.Secrets) == 0 && len(a.Headers) == 0 && len(a.PathTokens) == 0 {
 		return errArgosNoCheck
 	}
@@ -86,12 +100,24 @@ func (a *ARGOS) Provision(caddy.Context) error {
 	if err := a.provisionHeaders(); err != nil {
 		return err
 	}
-	return a.provisionPathTokens()
+	if err := a.provisionPathTokens(); err != nil {
+		return err
+	}
+	// Without a header the handler logs the reason with its source_ips,
+	// or refuses to start: one warning either way.
+	if a.Mode == string(verify.ModeECB) && len(a.Headers) > 0 {
+		ctx.Logger().Warn("argos mode ecb: the header check, not the encryption, proves the deliveries",
+			zap.String("why", argosECBMalleable))
+	}
+	return nil
 }
 
 func (a *ARGOS) provisionCiphers() error {
 	if len(a.Secrets) == 0 {
 		return nil
+	}
+	if a.Mode == "" {
+		return errArgosNoMode
 	}
 	secrets, err := ResolveSecrets("argos secret", a.Secrets)
 	if err != nil {
@@ -267,11 +293,25 @@ func (a *ARGOS) plaintext(d *Delivery) ([]byte, error) {
 // CredentialHeaders names the configured static headers.
 func (a *ARGOS) CredentialHeaders() []string { return a.Headers.names() }
 
+// SourceCheckRequired gives the reason a route that decrypts ECB and checks
+// no header must list its source_ips: the ciphertext can be forged from
+// captured blocks, and a path token travels in the URL, in every log and
+// proxy on the way.
+func (a *ARGOS) SourceCheckRequired() string {
+	if a.Mode != string(verify.ModeECB) || len(a.Headers) > 0 {
+		return ""
+	}
+	return "argos mode ecb proves nothing by itself: " + argosECBMalleable +
+		"; a path_token is no independent check (it travels in the URL); " +
+		"add a header check set up with ARGOS (`header <Name> <value>`)"
+}
+
 // UnmarshalCaddyfile sets up the vendor from Caddyfile tokens. Syntax:
 //
 //	argos {
 //		secret <api key or secret key>   # repeatable; turns on decryption
-//		mode ecb|cbc|gcm                 # default ecb
+//		mode ecb|cbc|gcm                 # required with secret; ecb also
+//		                                 # needs header or source_ips
 //		cbc_iv prefix|zero|key           # mode cbc; default prefix
 //		gcm_layout nonce_ciphertext_tag|nonce_tag_ciphertext  # mode gcm
 //		gcm_nonce_size <bytes>           # mode gcm; default 12
@@ -320,6 +360,7 @@ func (a *ARGOS) unmarshalOption(d *caddyfile.Dispenser) error {
 var (
 	_ Vendor                = (*ARGOS)(nil)
 	_ CredentialHeaderer    = (*ARGOS)(nil)
+	_ SourceCheckRequirer   = (*ARGOS)(nil)
 	_ caddy.Provisioner     = (*ARGOS)(nil)
 	_ caddy.Validator       = (*ARGOS)(nil)
 	_ caddyfile.Unmarshaler = (*ARGOS)(nil)

@@ -165,7 +165,7 @@ func TestARGOSVerifyHeadersAndPathToken(t *testing.T) {
 
 func TestARGOSVerifyDecryption(t *testing.T) {
 	ecb := verify.CipherOptions{Mode: verify.ModeECB}
-	v := provisioned(t, &ARGOS{Secrets: []string{"retired-key", argosTestKey}})
+	v := provisioned(t, &ARGOS{Secrets: []string{"retired-key", argosTestKey}, Mode: "ecb"})
 	plain := []byte(`{"webhook_trigger":"approved","userid":"u1"}`)
 	sealed := argosSeal(t, ecb, verify.Base64, plain)
 	ct := func(body []byte) string {
@@ -240,8 +240,8 @@ func TestARGOSNormalizeBadInput(t *testing.T) {
 		})
 	}
 	t.Run("encrypted, missing trigger", func(t *testing.T) {
-		v := provisioned(t, &ARGOS{Secrets: []string{argosTestKey}})
-		d := jsonDelivery(argosSeal(t, verify.CipherOptions{}, verify.Base64, []byte(`{"submission_id":"s1"}`)))
+		v := provisioned(t, &ARGOS{Secrets: []string{argosTestKey}, Mode: "ecb"})
+		d := jsonDelivery(argosSeal(t, verify.CipherOptions{Mode: verify.ModeECB}, verify.Base64, []byte(`{"submission_id":"s1"}`)))
 		assertCode(t, v.Verify(d), "")
 		_, err := v.Normalize(d)
 		assertCode(t, err, "missing_trigger")
@@ -299,6 +299,7 @@ func TestARGOSProvisionRefuses(t *testing.T) {
 		"unknown mode":           {Secrets: []string{"k"}, Mode: "ctr"},
 		"unknown cbc iv":         {Secrets: []string{"k"}, Mode: "cbc", CBCIV: "random"},
 		"short gcm nonce":        {Secrets: []string{"k"}, Mode: "gcm", GCMNonceSize: 8},
+		"secret without a mode":  {Secrets: []string{"k"}},
 	}
 	for name, v := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -312,7 +313,7 @@ func TestARGOSProvisionRefuses(t *testing.T) {
 	}
 	invalid := map[string]*ARGOS{
 		"mode without secret":         {PathTokens: []string{"t"}, Mode: "gcm"},
-		"cbc_iv with ecb":             {Secrets: []string{"k"}, CBCIV: "zero"},
+		"cbc_iv with ecb":             {Secrets: []string{"k"}, Mode: "ecb", CBCIV: "zero"},
 		"gcm_layout with cbc":         {Secrets: []string{"k"}, Mode: "cbc", GCMLayout: "nonce_tag_ciphertext"},
 		"header name with a colon":    {Headers: map[string][]string{"X-A:": {"v"}}},
 		"one header in two spellings": {Headers: map[string][]string{"x-a": {"v"}, "X-A": {"w"}}},
@@ -380,7 +381,7 @@ func FuzzARGOS(f *testing.F) {
 	f.Add([]byte(`{"data":"AAAA"}`))
 	f.Add([]byte(`{"data":12}`))
 	routes := []*ARGOS{
-		provisioned(f, &ARGOS{Secrets: []string{argosTestKey}}),
+		provisioned(f, &ARGOS{Secrets: []string{argosTestKey}, Mode: "ecb"}),
 		provisioned(f, &ARGOS{PathTokens: []string{"argos"}}),
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {

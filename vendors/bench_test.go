@@ -48,7 +48,7 @@ func BenchmarkVendorPath(b *testing.B) {
 		benchFloor(b, benchFixture(b, "incode", "auth_pass.json"), func([]byte) { sha256.Sum256([]byte("incode-key")) })
 	})
 	b.Run("argos_ecb", func(b *testing.B) {
-		a := provisioned(b, &ARGOS{Secrets: []string{"argos-test-api-key"}})
+		a := provisioned(b, &ARGOS{Secrets: []string{"argos-test-api-key"}, Mode: "ecb"})
 		header := http.Header{"Content-Type": {"application/json"}}
 		benchVendor(b, a, benchFixture(b, "argos", "ecb/approved.json"), header, "https://hooks.example.com/hooks/argos")
 	})

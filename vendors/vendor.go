@@ -86,3 +86,15 @@ type EndpointServer interface {
 type Skewer interface {
 	SignatureWindow() time.Duration
 }
+
+// SourceCheckRequirer is implemented by vendors whose settings may leave a
+// delivery unproved: a vendor that signs nothing, or a cipher whose
+// ciphertexts can be recombined. SourceCheckRequired reports, for the
+// settings as provisioned, why they do not prove a delivery by themselves
+// and what in the vendor's own settings would (a sentence for an error
+// message), or "" when they do. The handler then refuses to start a route
+// that lists no source_ips, saying why, and on a route that lists them logs
+// the reason as a warning at startup: the source address is the check.
+type SourceCheckRequirer interface {
+	SourceCheckRequired() string
+}

@@ -62,7 +62,10 @@ const (
 const gcmTagSize = 16
 
 // CipherOptions choose the mode and, where the mode needs one, the layout.
-// Zero values mean ECB, IVPrefix, NonceCiphertextTag and a 12-byte nonce.
+// The mode has no default: ECB proves nothing about a payload's integrity
+// (its blocks can be recombined), so it is never chosen for the caller.
+// The other zero values mean IVPrefix, NonceCiphertextTag and a 12-byte
+// nonce.
 type CipherOptions struct {
 	Mode      CipherMode
 	CBCIV     CBCIV
@@ -106,9 +109,6 @@ func NewPayloadCipher(secret []byte, opts CipherOptions) (*PayloadCipher, error)
 
 // fill sets the defaults and rejects what is not a known choice.
 func (o *CipherOptions) fill() error {
-	if o.Mode == "" {
-		o.Mode = ModeECB
-	}
 	if o.CBCIV == "" {
 		o.CBCIV = IVPrefix
 	}
@@ -119,6 +119,8 @@ func (o *CipherOptions) fill() error {
 		o.NonceSize = 12
 	}
 	switch {
+	case o.Mode == "":
+		return errors.New("no cipher mode given (ecb, cbc, gcm)")
 	case o.Mode != ModeECB && o.Mode != ModeCBC && o.Mode != ModeGCM:
 		return fmt.Errorf("unknown cipher mode %q (ecb, cbc, gcm)", o.Mode)
 	case o.CBCIV != IVPrefix && o.CBCIV != IVZero && o.CBCIV != IVKey:
