@@ -225,6 +225,8 @@ type authenteqDocumentData struct {
 var (
 	errAuthenteqNoResult     = errors.New("the form has no result part")
 	errAuthenteqTwoResults   = errors.New("the form has more than one result part")
+	errAuthenteqResultName   = errors.New("a part is named result in another case")
+	errAuthenteqResultFile   = errors.New("the result part is a file (it has a filename)")
 	errAuthenteqResultObject = errors.New("the result part is not a JSON object")
 )
 
@@ -264,17 +266,26 @@ func (a *Authenteq) Normalize(d *Delivery) (*Event, error) {
 }
 
 // sortParts takes the result JSON and turns every other part into an image:
-// nothing Authenteq sends is dropped.
+// nothing Authenteq sends is dropped. Where form readers could disagree on
+// which part is the result, the form is refused: a second result, a part
+// named result in another case (RESULT, Result), and a result with a
+// filename (a file to most readers, not the field).
 func (a *Authenteq) sortParts(parts []formPart) (jsonText []byte, images []Image, err error) {
 	images = make([]Image, 0, len(parts))
 	for i := range parts {
 		p := &parts[i]
 		if p.Name != "result" {
+			if strings.EqualFold(p.Name, "result") {
+				return nil, nil, BadPayload("invalid_multipart", errAuthenteqResultName)
+			}
 			images = append(images, a.image(p))
 			continue
 		}
 		if jsonText != nil {
 			return nil, nil, BadPayload("invalid_multipart", errAuthenteqTwoResults)
+		}
+		if p.File {
+			return nil, nil, BadPayload("invalid_multipart", errAuthenteqResultFile)
 		}
 		jsonText = bytes.TrimSpace(p.Data)
 		if !bytes.HasPrefix(jsonText, []byte("{")) {
