@@ -7,10 +7,13 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"mime/multipart"
 	"net/http"
 	"net/textproto"
 	"testing"
+
+	"github.com/caddyserver/caddy/v2/caddytest"
 )
 
 // The X-SIGNATURE covers the body, not the Content-Type that names the
@@ -50,7 +53,7 @@ func framingSite(up *upstream) string {
 		biohook authenteq {
 			client_id {env.BIOHOOK_TEST_AUTHENTEQ_ID}
 			secret {env.BIOHOOK_TEST_AUTHENTEQ_SB}
-			digest secret_body
+			digest secret_body insecure_length_extension
 		}
 		reverse_proxy ` + up.addr() + `
 	}
@@ -203,9 +206,9 @@ func sha256Extend(t *testing.T, digest []byte, n int, suffix []byte) []byte {
 // and its X-SIGNATURE sign that body with bytes of the attacker's choice
 // appended: the attacker tries each secret length, one request each, and
 // one of them verifies. Appended under another boundary, the forged part
-// would be the result. The framing refuses the extended body: 400 for the
-// try that verified, 401 for the others, nothing upstream. The genuine
-// delivery still passes.
+// would be the result. With the opt-in the route starts, and the framing
+// refuses the extended body: 400 for the try that verified, 401 for the
+// others, nothing upstream. The genuine delivery still passes.
 func TestAuthenteqLengthExtensionThroughCaddy(t *testing.T) {
 	up, send := startFraming(t)
 	body := framingDelivery(t)
@@ -240,5 +243,27 @@ func TestAuthenteqLengthExtensionThroughCaddy(t *testing.T) {
 	mustStatus(t, res, answer, http.StatusOK)
 	if got := up.take(); len(got) != 1 {
 		t.Errorf("genuine delivery: upstream got %d events", len(got))
+	}
+}
+
+// digest secret_body without the explicit opt-in does not start, nor does
+// the opt-in on another construction.
+func TestAuthenteqSecretBodyRefusesToStart(t *testing.T) {
+	for digest, reason := range map[string]string{
+		"secret_body":                            "open to length extension",
+		"hmac insecure_length_extension":         "applies only to digest secret_body",
+		"secret_body insecure_length_extensions": "unknown digest option",
+	} {
+		t.Run(digest, func(t *testing.T) {
+			caddytest.AssertLoadError(t, globals+fmt.Sprintf(`
+:9080 {
+	biohook authenteq {
+		client_id c
+		secret s
+		digest %s
+	}
+	respond ok
+}`, digest), "caddyfile", reason)
+		})
 	}
 }

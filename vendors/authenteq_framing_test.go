@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+
+	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
+	"github.com/go-json-experiment/json"
 )
 
 // The signature covers the body but not the Content-Type, so the body's own
@@ -147,6 +150,80 @@ func TestAuthenteqOneBoundaryFrames(t *testing.T) {
 		}
 		if _, err := a.Normalize(d); err != nil {
 			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
+// digest secret_body is SHA-256(secret || body), open to length extension:
+// a route does not start with it unless it opts in, and the opt-in belongs
+// to secret_body alone.
+func TestAuthenteqSecretBodyOptIn(t *testing.T) {
+	base := func(digest string, insecure bool) *Authenteq {
+		return &Authenteq{ClientID: "c", Secrets: []string{"s"}, Digest: digest, InsecureLengthExtension: insecure}
+	}
+	for name, c := range map[string]struct {
+		a   *Authenteq
+		err string
+	}{
+		"secret_body":                 {base("secret_body", false), "open to length extension"},
+		"secret_body opted in":        {base("secret_body", true), ""},
+		"body_secret":                 {base("body_secret", false), ""},
+		"default":                     {base("", false), ""},
+		"hmac":                        {base("hmac", false), ""},
+		"opt-in on the default":       {base("", true), "applies only to digest secret_body"},
+		"opt-in on hmac":              {base("hmac", true), "applies only to digest secret_body"},
+		"opt-in on an unknown digest": {base("sha1", true), "applies only"},
+	} {
+		err := c.a.Provision(testContext(t))
+		if err == nil {
+			err = c.a.Validate()
+		}
+		if (err == nil) != (c.err == "") || err != nil && !strings.Contains(err.Error(), c.err) {
+			t.Errorf("%s: %v, want %q", name, err, c.err)
+		}
+		if err != nil && strings.Contains(err.Error(), `"s"`) {
+			t.Errorf("%s: the error carries the secret: %v", name, err)
+		}
+	}
+	var fromJSON Authenteq
+	if err := json.Unmarshal([]byte(`{"client_id":"c","secrets":["s"],"digest":"secret_body","insecure_length_extension":true}`), &fromJSON); err != nil {
+		t.Fatal(err)
+	}
+	if err := fromJSON.Provision(testContext(t)); err != nil || !fromJSON.InsecureLengthExtension {
+		t.Errorf("JSON opt-in: %v, %+v", err, fromJSON.InsecureLengthExtension)
+	}
+}
+
+func TestAuthenteqCaddyfileDigest(t *testing.T) {
+	for src, want := range map[string]struct {
+		digest   string
+		insecure bool
+	}{
+		"digest body_secret": {"body_secret", false},
+		"digest hmac":        {"hmac", false},
+		"digest secret_body": {"secret_body", false},
+		"digest secret_body insecure_length_extension": {"secret_body", true},
+	} {
+		var a Authenteq
+		if err := a.UnmarshalCaddyfile(caddyfile.NewTestDispenser("authenteq {\n" + src + "\n}")); err != nil {
+			t.Errorf("%s: %v", src, err)
+			continue
+		}
+		if a.Digest != want.digest || a.InsecureLengthExtension != want.insecure {
+			t.Errorf("%s: digest %q, insecure %v", src, a.Digest, a.InsecureLengthExtension)
+		}
+	}
+	for _, bad := range []string{
+		"digest hmac insecure_length_extension",
+		"digest body_secret insecure_length_extension",
+		"digest secret_body insecure",
+		"digest secret_body insecure_length_extension yes",
+		"digest insecure_length_extension",
+		"digest insecure_length_extension secret_body",
+	} {
+		var a Authenteq
+		if err := a.UnmarshalCaddyfile(caddyfile.NewTestDispenser("authenteq {\n" + bad + "\n}")); err == nil {
+			t.Errorf("%q parsed", bad)
 		}
 	}
 }

@@ -128,6 +128,7 @@ func TestAuthenteqVerify(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			a := testAuthenteq(t, func(a *Authenteq) {
 				a.Secrets, a.Digest = []string{"old-secret", "new-secret"}, c.digest
+				a.InsecureLengthExtension = c.digest == AuthenteqDigestSecretBody
 			})
 			d := formDelivery(form.contentType(), c.body)
 			d.Request.Header.Del("X-Client-Id")
