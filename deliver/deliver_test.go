@@ -159,7 +159,8 @@ func TestWriteRaw(t *testing.T) {
 func TestBuiltAuthenteqVerifies(t *testing.T) {
 	result := []byte(`{"id":"7f3c2a1e-5b8d-4c9a-9e2f-1a6b3c4d5e6f","status":"PASSED"}`)
 	for _, digest := range []string{"body_secret", "secret_body", "hmac"} {
-		v := provision(t, &vendors.Authenteq{ClientID: "client-1", Secrets: []string{"old", "new"}, Digest: digest})
+		v := provision(t, &vendors.Authenteq{ClientID: "client-1", Secrets: []string{"old", "new"}, Digest: digest,
+			InsecureLengthExtension: digest == vendors.AuthenteqDigestSecretBody})
 		for _, key := range []string{"old", "new"} {
 			d, err := deliver.Build(deliver.Options{Vendor: "authenteq", URL: url, Payload: result, ClientID: "client-1",
 				Secrets: []string{key}, Settings: map[string]string{"digest": digest}})

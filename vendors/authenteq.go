@@ -14,6 +14,7 @@ import (
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 	"github.com/go-json-experiment/json"
+	"go.uber.org/zap"
 
 	"github.com/biohook/caddy-biohook/verify"
 )
@@ -37,11 +38,23 @@ type Authenteq struct {
 	// resolved when the config loads.
 	Secrets []string `json:"secrets,omitempty"`
 
-	// How the signature digest combines the body and the secret, which
-	// Authenteq does not publish: "body_secret" is SHA-256(body || secret),
-	// "secret_body" is SHA-256(secret || body), "hmac" is
-	// HMAC-SHA256(secret, body). Default: body_secret.
+	// How the signature digest combines the body and the secret.
+	// Authenteq documents X-SIGNATURE as "the hex-encoded SHA256 digest of
+	// the request body and your Client Secret", body first: that is
+	// "body_secret", SHA-256(body || secret), the default. "hmac" is
+	// HMAC-SHA256(secret, body). "secret_body", SHA-256(secret || body), is
+	// open to SHA-256 length extension (one signed delivery yields valid
+	// signatures for longer bodies) and is refused unless
+	// insecure_length_extension is set too. Default: body_secret.
 	Digest string `json:"digest,omitempty"`
+
+	// Accept digest "secret_body" despite SHA-256 length extension: anyone
+	// holding one delivery can compute the signature of that body with
+	// bytes of their choice appended. Only the strict multipart framing
+	// then keeps such a body out. A route with secret_body and without
+	// this setting does not start; with it, the route logs a warning when
+	// it starts. Only valid with digest secret_body.
+	InsecureLengthExtension bool `json:"insecure_length_extension,omitempty"`
 
 	// What the event carries of each image: "inline" puts its bytes, base64,
 	// in data.images[].data; "omit" keeps only its name, content type, size
@@ -74,10 +87,22 @@ func (Authenteq) CaddyModule() caddy.ModuleInfo {
 }
 
 // Provision fills the defaults and resolves the client id and the secrets.
-// A route with no client id or no secret does not start.
-func (a *Authenteq) Provision(caddy.Context) error {
+// A route with no client id or no secret does not start, nor one with digest
+// secret_body that has not opted in to its weakness.
+func (a *Authenteq) Provision(ctx caddy.Context) error {
 	if a.Digest == "" {
 		a.Digest = AuthenteqDigestBodySecret
+	}
+	switch {
+	case a.Digest == AuthenteqDigestSecretBody && !a.InsecureLengthExtension:
+		return errAuthenteqSecretBody
+	case a.Digest != AuthenteqDigestSecretBody && a.InsecureLengthExtension:
+		return errAuthenteqInsecureOption
+	case a.InsecureLengthExtension:
+		ctx.Logger().Warn("authenteq digest secret_body is SHA-256(secret || body), open to length extension: "+
+			"anyone holding one signed delivery can sign that body with bytes of their choice appended; "+
+			"only the strict multipart framing refuses such bodies. Authenteq documents body_secret",
+			zap.String("digest", a.Digest), zap.Bool("insecure_length_extension", true))
 	}
 	if a.Images == "" {
 		a.Images = AuthenteqImagesInline
@@ -111,6 +136,13 @@ func (a *Authenteq) Validate() error {
 	}
 	return nil
 }
+
+var (
+	errAuthenteqSecretBody = errors.New("authenteq digest secret_body, SHA-256(secret || body), is open to length extension: " +
+		"anyone holding one signed delivery can sign longer bodies. Authenteq documents body_secret, SHA-256(body || secret), the default; " +
+		"keep secret_body only by writing `digest secret_body insecure_length_extension` (JSON: \"insecure_length_extension\": true)")
+	errAuthenteqInsecureOption = errors.New("authenteq insecure_length_extension applies only to digest secret_body")
+)
 
 var (
 	errAuthenteqNoClientID   = errors.New("no X-CLIENT-ID header")
@@ -225,6 +257,8 @@ type authenteqDocumentData struct {
 var (
 	errAuthenteqNoResult     = errors.New("the form has no result part")
 	errAuthenteqTwoResults   = errors.New("the form has more than one result part")
+	errAuthenteqResultName   = errors.New("a part is named result in another case")
+	errAuthenteqResultFile   = errors.New("the result part is a file (it has a filename)")
 	errAuthenteqResultObject = errors.New("the result part is not a JSON object")
 )
 
@@ -264,17 +298,26 @@ func (a *Authenteq) Normalize(d *Delivery) (*Event, error) {
 }
 
 // sortParts takes the result JSON and turns every other part into an image:
-// nothing Authenteq sends is dropped.
+// nothing Authenteq sends is dropped. Where form readers could disagree on
+// which part is the result, the form is refused: a second result, a part
+// named result in another case (RESULT, Result), and a result with a
+// filename (a file to most readers, not the field).
 func (a *Authenteq) sortParts(parts []formPart) (jsonText []byte, images []Image, err error) {
 	images = make([]Image, 0, len(parts))
 	for i := range parts {
 		p := &parts[i]
 		if p.Name != "result" {
+			if strings.EqualFold(p.Name, "result") {
+				return nil, nil, BadPayload("invalid_multipart", errAuthenteqResultName)
+			}
 			images = append(images, a.image(p))
 			continue
 		}
 		if jsonText != nil {
 			return nil, nil, BadPayload("invalid_multipart", errAuthenteqTwoResults)
+		}
+		if p.File {
+			return nil, nil, BadPayload("invalid_multipart", errAuthenteqResultFile)
 		}
 		jsonText = bytes.TrimSpace(p.Data)
 		if !bytes.HasPrefix(jsonText, []byte("{")) {
@@ -369,7 +412,8 @@ func (a *Authenteq) Acknowledge(status int, _ http.Header) (Answer, bool) {
 //	authenteq {
 //		client_id <client id>
 //		secret <client secret>              # repeatable, for rotation
-//		digest body_secret|secret_body|hmac # default body_secret
+//		digest body_secret|hmac             # default body_secret
+//		digest secret_body insecure_length_extension
 //		images inline|omit                  # default inline
 //	}
 func (a *Authenteq) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
@@ -382,7 +426,7 @@ func (a *Authenteq) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 		case "secret":
 			err = ParseRepeated(d, &a.Secrets)
 		case "digest":
-			a.Digest, err = authenteqChoice(d, AuthenteqDigestBodySecret, AuthenteqDigestSecretBody, AuthenteqDigestHMAC)
+			err = a.parseDigest(d)
 		case "images":
 			a.Images, err = authenteqChoice(d, AuthenteqImagesInline, AuthenteqImagesOmit)
 		default:
@@ -392,6 +436,27 @@ func (a *Authenteq) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			return err
 		}
 	}
+	return nil
+}
+
+// parseDigest reads "digest <construction>" and, after secret_body only,
+// the insecure_length_extension opt-in.
+func (a *Authenteq) parseDigest(d *caddyfile.Dispenser) error {
+	args := d.RemainingArgs()
+	switch {
+	case len(args) == 0 || len(args) > 2:
+		return d.ArgErr()
+	case len(args) == 2 && args[1] != "insecure_length_extension":
+		return d.Errf("unknown digest option %q", args[1])
+	case len(args) == 2 && args[0] != AuthenteqDigestSecretBody:
+		return d.Errf("insecure_length_extension applies only to digest secret_body, not %q", args[0])
+	}
+	switch args[0] {
+	case AuthenteqDigestBodySecret, AuthenteqDigestSecretBody, AuthenteqDigestHMAC:
+	default:
+		return d.Errf("digest takes body_secret, hmac or secret_body, not %q", args[0])
+	}
+	a.Digest, a.InsecureLengthExtension = args[0], len(args) == 2
 	return nil
 }
 

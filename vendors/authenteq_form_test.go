@@ -234,7 +234,7 @@ func authenteqFixtures() map[string][]byte {
 	passport.parts[3].data = tricky
 	out["passport.http"] = signedHTTP(passport.contentType(), passport.body())
 
-	two := testForm{boundary: "----AuthenteqFormBoundary8hQp2xZ4", preamble: "This is a multi-part message in MIME format.\r\n",
+	two := testForm{boundary: "----AuthenteqFormBoundary8hQp2xZ4",
 		parts: append([]testPart{resultPart(authenteqTwoDocuments)}, authenteqRequiredImages("two")...)}
 	two.parts = append(two.parts,
 		jpegPart("croppedFrontImage2", "two-front2", 300),

@@ -15,7 +15,7 @@ import (
 // memory once.
 type formPart struct {
 	Name        string
-	FileName    string
+	File        bool // a filename parameter is present, even an empty one
 	ContentType string
 	Data        []byte
 }
@@ -32,8 +32,9 @@ const (
 var (
 	errFormBoundary         = errors.New("Content-Type has no usable boundary parameter")
 	errFormMediaType        = errors.New("Content-Type is not multipart/form-data")
-	errFormOpening          = errors.New("the body has no opening boundary delimiter")
+	errFormOpening          = errors.New("the body does not begin with the boundary delimiter")
 	errFormTruncated        = errors.New("the body ends before the closing boundary delimiter")
+	errFormEpilogue         = errors.New("the body goes on after the closing boundary delimiter")
 	errFormTooManyParts     = fmt.Errorf("the form has more than %d parts", maxFormParts)
 	errFormHeaderEnd        = errors.New("a part's header does not end with a blank line")
 	errFormHeader           = errors.New("a part's header is malformed")
@@ -52,19 +53,54 @@ func formBoundary(contentType string) (string, error) {
 		return "", errFormMediaType
 	}
 	b := params["boundary"]
-	if b == "" || len(b) > maxBoundaryLength {
+	if !validBoundary(b) {
 		return "", errFormBoundary
 	}
 	return b, nil
 }
 
+// validBoundary reports whether b is a boundary as RFC 2046 (section 5.1.1)
+// defines it: 1 to 70 characters of bchars, the last one not a space. With
+// no trailing space, no tab and no line break, the boundary a body's first
+// line opens with is the only one that frames it (see splitForm).
+func validBoundary(b string) bool {
+	if b == "" || len(b) > maxBoundaryLength || b[len(b)-1] == ' ' {
+		return false
+	}
+	for i := 0; i < len(b); i++ {
+		if !isBoundaryChar(b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// isBoundaryChar is RFC 2046's bchars: a digit, a letter, a space or one of '()+_,-./:=?
+func isBoundaryChar(c byte) bool {
+	switch {
+	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		return true
+	}
+	return strings.IndexByte("'()+_,-./:=? ", c) >= 0
+}
+
 // splitForm locates the parts of a multipart body (RFC 2046 section 5.1,
 // RFC 7578) without copying them. Lines may end in CRLF or, leniently, LF.
-// The preamble and the epilogue are ignored; a body that ends before the
-// closing delimiter is refused.
+//
+// The boundary comes from the Content-Type, which the signature does not
+// cover, so the framing is pinned to the signed bytes: the body must begin
+// with the opening delimiter at its first byte and end with the closing
+// delimiter, followed by at most one line break. No preamble, no epilogue.
+// Were either skipped, a captured delivery could be sent again under a
+// boundary that occurs only inside a part (an image the user supplied, or
+// bytes appended by a length extension) and have those bytes read as the
+// form. A body that ends before the closing delimiter is refused too.
 func splitForm(body []byte, boundary string) ([]formPart, error) {
 	dash := []byte("--" + boundary)
-	pos, closing, ok := firstDelimiter(body, dash)
+	if !bytes.HasPrefix(body, dash) {
+		return nil, errFormOpening
+	}
+	pos, closing, ok := afterDelimiter(body, len(dash))
 	if !ok {
 		return nil, errFormOpening
 	}
@@ -84,25 +120,18 @@ func splitForm(body []byte, boundary string) ([]formPart, error) {
 		parts = append(parts, p)
 		pos, closing = next, last
 	}
-	return parts, nil
-}
-
-// firstDelimiter finds the opening delimiter, at the start of the body or
-// of a line, and returns where the first part begins.
-func firstDelimiter(body, dash []byte) (start int, closing, ok bool) {
-	if bytes.HasPrefix(body, dash) {
-		if start, closing, ok = afterDelimiter(body, len(dash)); ok {
-			return start, closing, true
-		}
+	// pos is just past the closing delimiter's "--".
+	switch rest := body[pos:]; {
+	case len(rest) == 0, len(rest) == 2 && rest[0] == '\r' && rest[1] == '\n', len(rest) == 1 && rest[0] == '\n':
+		return parts, nil
 	}
-	_, start, closing, ok = nextDelimiter(body, 0, dash)
-	return start, closing, ok
+	return nil, errFormEpilogue
 }
 
 // nextDelimiter finds the next delimiter line at or after from. end is where
 // the current part's content ends (before the line break that belongs to
-// the delimiter), next where the following part begins, and closing reports
-// the close delimiter.
+// the delimiter), next where the following part begins (for the close
+// delimiter: just past its "--"), and closing reports the close delimiter.
 func nextDelimiter(body []byte, from int, dash []byte) (end, next int, closing, ok bool) {
 	for i := from; i < len(body); {
 		j := bytes.Index(body[i:], dash)
@@ -128,12 +157,13 @@ func nextDelimiter(body []byte, from int, dash []byte) (end, next int, closing, 
 }
 
 // afterDelimiter reads what follows "--boundary" at i: "--" for the close
-// delimiter, or optional transport padding and a line break. ok=false means
-// the bytes are not a delimiter at all.
+// delimiter (next is just past it), or optional transport padding and a line
+// break (next is where the part begins). ok=false means the bytes are not a
+// delimiter at all.
 func afterDelimiter(body []byte, i int) (next int, closing, ok bool) {
 	rest := body[i:]
 	if bytes.HasPrefix(rest, []byte("--")) {
-		return len(body), true, true
+		return i + 2, true, true
 	}
 	rest = bytes.TrimLeft(rest, " \t")
 	switch {
@@ -201,7 +231,8 @@ func readPartHeader(h textproto.MIMEHeader, p *formPart) error {
 	if err != nil || disp != "form-data" || params["name"] == "" {
 		return errFormDisposition
 	}
-	p.Name, p.FileName = params["name"], params["filename"]
+	_, p.File = params["filename"]
+	p.Name = params["name"]
 	p.ContentType = strings.TrimSpace(h.Get("Content-Type"))
 	switch strings.ToLower(strings.TrimSpace(h.Get("Content-Transfer-Encoding"))) {
 	case "", "7bit", "8bit", "binary":

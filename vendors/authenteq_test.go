@@ -128,6 +128,7 @@ func TestAuthenteqVerify(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			a := testAuthenteq(t, func(a *Authenteq) {
 				a.Secrets, a.Digest = []string{"old-secret", "new-secret"}, c.digest
+				a.InsecureLengthExtension = c.digest == AuthenteqDigestSecretBody
 			})
 			d := formDelivery(form.contentType(), c.body)
 			d.Request.Header.Del("X-Client-Id")
@@ -317,7 +318,8 @@ func TestAuthenteqMultipart(t *testing.T) {
 	}{
 		{"crlf", join("\r\n", result, face), 1, ""},
 		{"lf only", join("\n", result, face), 1, ""},
-		{"preamble and epilogue", "preamble\r\n" + join("\r\n", result, face) + "\r\nepilogue --B--", 1, ""},
+		{"preamble", "preamble\r\n" + join("\r\n", result, face), 0, "invalid_multipart"},
+		{"epilogue", join("\r\n", result, face) + "\r\nepilogue --B--", 0, "invalid_multipart"},
 		{"transport padding", strings.Replace(join("\r\n", result, face), "--B\r\n", "--B \t\r\n", 1), 1, ""},
 		{"boundary text in content", join("\r\n", result, strings.Replace(face, "JPEG", "JP\r\n--BX\r\nEG", 1)), 1, ""},
 		{"empty image", join("\r\n", result, strings.Replace(face, "JPEG", "", 1)), 1, ""},
@@ -404,8 +406,10 @@ func TestAuthenteqCaddyfile(t *testing.T) {
 }
 
 // FuzzAuthenteqForm feeds any body and Content-Type to Normalize: it must
-// never panic, and what it accepts must encode as JSON whose images are
-// pieces of the body with the digest of their bytes.
+// never panic, and what it accepts must be framed by its boundary (opening
+// delimiter at byte 0, closing delimiter at the end, then at most one line
+// break) and encode as JSON whose images are pieces of the body with the
+// digest of their bytes.
 func FuzzAuthenteqForm(f *testing.F) {
 	for _, raw := range authenteqFixtures() {
 		r, err := http.ReadRequest(bufio.NewReader(bytes.NewReader(raw)))
@@ -417,6 +421,11 @@ func FuzzAuthenteqForm(f *testing.F) {
 		f.Add(r.Header.Get("Content-Type"), body.Bytes())
 	}
 	f.Add("multipart/form-data; boundary=B", []byte("--B\nContent-Disposition: form-data; name=result\n\n{}\n--B--"))
+	hiding := []byte("--B\r\nContent-Disposition: form-data; name=result\r\n\r\n{}\r\n--B\r\nContent-Disposition: form-data; name=x\r\n\r\n" +
+		"\r\n--E\r\nContent-Disposition: form-data; name=result\r\n\r\n{}\r\n--E--\r\n\r\n--B--\r\n")
+	f.Add("multipart/form-data; boundary=E", hiding)
+	f.Add("multipart/form-data; boundary=B", append([]byte("pre\r\n"), hiding...))
+	f.Add("multipart/form-data; boundary=B", append(bytes.Clone(hiding), "--B--\r\n"...))
 	a := testAuthenteq(f)
 	f.Fuzz(func(t *testing.T, contentType string, body []byte) {
 		ev, err := a.Normalize(formDelivery(contentType, body))
@@ -425,6 +434,15 @@ func FuzzAuthenteqForm(f *testing.F) {
 				t.Fatalf("status %d: %v", rej.Status, err)
 			}
 			return
+		}
+		boundary, err := formBoundary(contentType)
+		if err != nil {
+			t.Fatalf("accepted without a boundary: %v", err)
+		}
+		framed := bytes.TrimSuffix(body, []byte("\n"))
+		framed = bytes.TrimSuffix(framed, []byte("\r"))
+		if !bytes.HasPrefix(body, []byte("--"+boundary)) || !bytes.HasSuffix(framed, []byte("\n--"+boundary+"--")) {
+			t.Fatalf("accepted a body its boundary %q does not frame", boundary)
 		}
 		total := 0
 		for _, img := range ev.Data.Images {
