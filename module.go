@@ -155,6 +155,9 @@ func (h *Handler) Validate() error {
 	return nil
 }
 
+// routeHeader is the answer header that names the route's vendor module.
+const routeHeader = "Biohook-Route"
+
 // ServeHTTP verifies and normalises one delivery, then hands it on.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
 	if h.Durable != nil { // only a durable route's own spool marks requests
@@ -162,6 +165,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 			return h.serveRedelivery(w, r, next, m)
 		}
 	}
+	// Every answer of the route says it came from one, whoever writes it: a
+	// refusal, the app's answer, a vendor's acknowledgement. Caddy's empty
+	// 200 for a request no route matched has none (`send` tells them apart).
+	w.Header()[routeHeader] = []string{h.vendorName}
 	if h.endpoint != nil {
 		if handled, err := h.endpoint.ServeEndpoint(w, r); handled {
 			return err
