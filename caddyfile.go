@@ -1,6 +1,9 @@
 package biohook
 
 import (
+	"math"
+	"strings"
+
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
@@ -133,8 +136,8 @@ func (h *Handler) unmarshalMaxSize(d *caddyfile.Dispenser) error {
 		return d.ArgErr()
 	}
 	size, err := humanize.ParseBytes(d.Val())
-	if err != nil {
-		return d.Errf("bad max_size %q: %v", d.Val(), err)
+	if err != nil || size > math.MaxInt64 {
+		return d.Errf("max_size: want a size like 1MiB, got %q", d.Val())
 	}
 	if d.NextArg() {
 		return d.ArgErr()
@@ -168,7 +171,11 @@ func (h *Handler) unmarshalNormalize(d *caddyfile.Dispenser) error {
 func (h *Handler) unmarshalVendor(d *caddyfile.Dispenser, name string, tokens []caddyfile.Token) error {
 	id := "http.handlers.biohook.vendors." + name
 	if _, err := caddy.GetModule(id); err != nil {
-		return d.Errf("unknown biohook vendor %q: no module %s", name, id)
+		var names []string
+		for _, m := range caddy.GetModules("http.handlers.biohook.vendors") {
+			names = append(names, m.ID.Name())
+		}
+		return d.Errf("unknown biohook vendor %q: valid vendors are %s", name, strings.Join(names, ", "))
 	}
 	vd := caddyfile.NewDispenser(tokens)
 	vd.Next() // UnmarshalModule reads the segment that starts at the cursor

@@ -1,6 +1,8 @@
 package biohook
 
 import (
+	"fmt"
+
 	caddycmd "github.com/caddyserver/caddy/v2/cmd"
 	"github.com/spf13/cobra"
 )
@@ -8,7 +10,7 @@ import (
 func init() {
 	caddycmd.RegisterCommand(caddycmd.Command{
 		Name:  "biohook",
-		Usage: "send|sign|verify|dlq [flags]",
+		Usage: "send|sign|verify|dlq|keygen|version [flags]",
 		Short: "Sends, signs and checks webhook deliveries as the biohook vendors make them",
 		Long: `
 Tools for biohook routes, in the same binary as the module:
@@ -17,12 +19,26 @@ Tools for biohook routes, in the same binary as the module:
   sign     prints that delivery's headers (and body, where the vendor transforms it)
   verify   checks a captured raw HTTP request against a route of a config, offline
   dlq      lists and replays the dead letters of durable routes (admin API)
+  keygen   makes a secret for a route, where the vendor does not issue one
+  version  prints the module's version
 
 Each vendor has built-in sample events (--event), so a route can be tried
 before the vendor is wired up. See docs/cli.md.
 `,
 		CobraFunc: func(cmd *cobra.Command) {
-			cmd.AddCommand(sendCommand(), signCommand(), verifyCommand(), dlqCommand())
+			cmd.AddCommand(sendCommand(), signCommand(), verifyCommand(), dlqCommand(), keygenCommand(), versionCommand())
 		},
 	})
+}
+
+func versionCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Prints the version of the biohook module in this binary",
+		Args:  cobra.NoArgs,
+		RunE: caddycmd.WrapCommandFuncForCobra(func(caddycmd.Flags) (int, error) {
+			fmt.Println(ModulePath, buildVersion())
+			return 0, nil
+		}),
+	}
 }

@@ -2,11 +2,14 @@ package biohook
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -28,25 +31,25 @@ type deliveryFlags struct {
 
 func (f *deliveryFlags) register(cmd *cobra.Command) {
 	fl := cmd.Flags()
-	fl.StringVar(&f.vendor, "vendor", "", "the vendor to act as: "+strings.Join(deliver.Vendors(), ", "))
+	fl.StringVar(&f.vendor, "vendor", "", "the vendor to act as: "+vendorList())
 	fl.StringArrayVar(&f.secrets, "secret", nil, "the secret to sign with (repeatable; {env.NAME} and {file.path} are read)")
 	fl.StringVar(&f.clientID, "client-id", "", "the client id, for vendors that send one")
-	fl.StringVar(&f.event, "event", "", "a built-in sample event (default: the vendor's first; a wrong name lists them)")
+	fl.StringVar(&f.event, "event", "", "a built-in sample event (default: a typical one, e.g. faceio's enroll; a wrong name lists them)")
 	fl.StringVar(&f.file, "file", "", "a file holding the payload (JSON) instead of a sample; - reads standard input")
 	fl.StringVar(&f.id, "id", "", "the delivery id, for vendors that send one in a header")
 	fl.StringVar(&f.header, "header", "", "hmac: the signature header")
 	fl.StringVar(&f.algorithm, "algorithm", "", "hmac: sha256 (default), sha512 or sha1")
 	fl.StringVar(&f.encoding, "encoding", "", "hmac: hex (default), base64 or base64url")
 	fl.StringVar(&f.prefix, "prefix", "", "hmac: text before the signature, e.g. sha256=")
-	fl.StringVar(&f.privateKey, "private-key", "", "standard_webhooks: a whsk_ ed25519 key, to add a v1a signature")
+	fl.StringVar(&f.privateKey, "private-key", "", "standard_webhooks: a whsk_ ed25519 key, to add a v1a signature ({env.NAME} and {file.path} are read)")
 	fl.StringVar(&f.at, "at", "", "when the delivery is sent, RFC 3339 or Unix seconds (default: now)")
 	fl.StringArrayVar(&f.settings, "set", nil, "a vendor setting as name=value (repeatable); see docs/cli.md")
 }
 
 // options turns the flags into what deliver.Build takes.
 func (f *deliveryFlags) options(url string) (deliver.Options, error) {
-	if f.vendor == "" {
-		return deliver.Options{}, errors.New("--vendor is required")
+	if err := checkVendor(f.vendor); err != nil {
+		return deliver.Options{}, err
 	}
 	o := deliver.Options{Vendor: f.vendor, URL: url, ID: f.id, Settings: map[string]string{}}
 	for _, s := range f.secrets {
@@ -67,8 +70,11 @@ func (f *deliveryFlags) options(url string) (deliver.Options, error) {
 	}
 	for k, v := range map[string]string{"header": f.header, "algorithm": f.algorithm, "encoding": f.encoding,
 		"prefix": f.prefix, "private_key": f.privateKey} {
-		if v != "" {
-			o.Settings[k] = v
+		if v == "" {
+			continue
+		}
+		if o.Settings[k], err = expand("--"+strings.ReplaceAll(k, "_", "-"), v); err != nil {
+			return o, err
 		}
 	}
 	for _, s := range f.settings {
@@ -82,6 +88,20 @@ func (f *deliveryFlags) options(url string) (deliver.Options, error) {
 	}
 	o.Payload, err = f.payload()
 	return o, err
+}
+
+// vendorList names the vendors the commands know, comma-separated.
+func vendorList() string { return strings.Join(deliver.Vendors(), ", ") }
+
+// checkVendor refuses a missing or unknown --vendor, listing the valid names.
+func checkVendor(vendor string) error {
+	if vendor == "" {
+		return errors.New("--vendor is required: one of " + vendorList())
+	}
+	if !slices.Contains(deliver.Vendors(), vendor) {
+		return fmt.Errorf("unknown vendor %q: valid vendors are %s", vendor, vendorList())
+	}
+	return nil
 }
 
 // expand resolves {env.X} and {file.path} placeholders, as the Caddyfile does.
@@ -108,14 +128,19 @@ func (f *deliveryFlags) payload() ([]byte, error) {
 
 func sendCommand() *cobra.Command {
 	var f deliveryFlags
-	var to, signedURL string
+	var to, signedURL, caCert string
 	var timeout time.Duration
+	var insecure bool
 	cmd := &cobra.Command{
 		Use:   "send --vendor <vendor> --secret <secret> [--event <name>|--file <payload>] --to <url>",
 		Short: "Builds a delivery exactly as the vendor would, sends it and prints the answer",
 		RunE: caddycmd.WrapCommandFuncForCobra(func(caddycmd.Flags) (int, error) {
 			if to == "" {
 				return 1, errors.New("--to is required, e.g. --to http://localhost:8080/hooks/" + f.vendor)
+			}
+			client, err := sendClient(timeout, insecure, caCert)
+			if err != nil {
+				return 1, err
 			}
 			o, err := f.options(to)
 			if err != nil {
@@ -124,27 +149,60 @@ func sendCommand() *cobra.Command {
 			if signedURL != "" {
 				o.URL = signedURL
 			}
+			o.Client = client
 			d, err := deliver.Build(o)
 			if err != nil {
 				return 1, err
 			}
 			d.URL = to
-			return runSend(d, timeout)
+			return runSend(d, client, timeout)
 		}),
 	}
 	f.register(cmd)
 	cmd.Flags().StringVar(&to, "to", "", "the route's URL")
 	cmd.Flags().StringVar(&signedURL, "url", "", "the URL to sign, when the vendor signs it and it is not --to (behind a proxy)")
 	cmd.Flags().DurationVar(&timeout, "timeout", 10*time.Second, "how long to wait for the answer")
+	cmd.Flags().BoolVar(&insecure, "insecure", false, "https: accept any certificate (a local site with a self-signed or internal one)")
+	cmd.Flags().StringVar(&caCert, "cacert", "", "https: also trust the CA certificates in this PEM file, e.g. Caddy's local root: "+
+		"<caddy data dir>/pki/authorities/local/root.crt")
 	return cmd
 }
 
+// sendClient is the client send uses, for the delivery and for a token it
+// fetches first.
+func sendClient(timeout time.Duration, insecure bool, caCert string) (*http.Client, error) {
+	if insecure && caCert != "" {
+		return nil, errors.New("--insecure and --cacert: give one; --insecure checks no certificate at all")
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	switch {
+	case insecure:
+		tr.TLSClientConfig = &tls.Config{InsecureSkipVerify: true}
+	case caCert != "":
+		pem, err := os.ReadFile(caCert)
+		if err != nil {
+			return nil, fmt.Errorf("--cacert: %w", err)
+		}
+		pool, err := x509.SystemCertPool()
+		if err != nil {
+			pool = x509.NewCertPool()
+		}
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("--cacert %s: no PEM certificate in it", caCert)
+		}
+		tr.TLSClientConfig = &tls.Config{RootCAs: pool}
+	}
+	return &http.Client{Timeout: timeout, Transport: tr}, nil
+}
+
 // runSend sends d and prints the status and the answer. A non-2xx answer
-// is exit status 1.
-func runSend(d *deliver.Delivery, timeout time.Duration) (int, error) {
+// is exit status 1, and so is a 2xx that no biohook route gave: Caddy
+// answers a request that no route matches (a wrong path, a missing ARGOS
+// path token) with an empty 200, which proves nothing was delivered.
+func runSend(d *deliver.Delivery, client *http.Client, timeout time.Duration) (int, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	res, body, err := d.Send(ctx, &http.Client{Timeout: timeout})
+	res, body, err := d.Send(ctx, client)
 	if err != nil {
 		return 1, err
 	}
@@ -153,6 +211,14 @@ func runSend(d *deliver.Delivery, timeout time.Duration) (int, error) {
 	fmt.Printf("\n%s\n", body)
 	if res.StatusCode < 200 || res.StatusCode > 299 {
 		return 1, fmt.Errorf("the route answered %s", res.Status)
+	}
+	if res.Header.Get(routeHeader) == "" {
+		what := "a " + res.Status + " answer"
+		if len(body) == 0 {
+			what = "an empty " + res.Status + ", as Caddy gives when no route matches"
+		}
+		return 1, fmt.Errorf("no biohook route answered (no %s header): %s; check the path of --to "+
+			"(and ARGOS's path token) against the Caddyfile", routeHeader, what)
 	}
 	return 0, nil
 }
@@ -188,7 +254,7 @@ func signCommand() *cobra.Command {
 	}
 	f.register(cmd)
 	cmd.Flags().StringVar(&url, "url", "", "the URL the delivery is for (default http://localhost:8080/hooks/<vendor>)")
-	cmd.Flags().BoolVar(&raw, "raw", false, "print the whole request as raw HTTP/1.1, as `caddy biohook verify` reads it")
+	cmd.Flags().BoolVar(&raw, "raw", false, "print the whole request as raw HTTP/1.1, the form caddy biohook verify reads")
 	return cmd
 }
 

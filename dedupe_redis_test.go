@@ -14,15 +14,16 @@ import (
 )
 
 // redisAddr is the Redis the tests share: BIOHOOK_TEST_REDIS, which .ci/run
-// sets after starting redis-server. Without it the tests fail in CI and are
-// skipped elsewhere.
+// sets, or else the one TestMain starts when redis-server is installed.
+// Without either the tests fail in CI and are skipped elsewhere.
 func redisAddr(t testing.TB) string {
+	t.Helper()
 	addr := os.Getenv("BIOHOOK_TEST_REDIS")
 	if addr == "" {
 		if os.Getenv("CI") != "" {
 			t.Fatal("BIOHOOK_TEST_REDIS is not set: .ci/run starts redis-server and sets it")
 		}
-		t.Skip("BIOHOOK_TEST_REDIS is not set (start redis-server and set it to host:port)")
+		t.Skip("no Redis for the tests: " + redisHint)
 	}
 	return addr
 }
@@ -130,10 +131,9 @@ func distinct(t *testing.T, urls []string, up *upstream, n, c int) {
 // vendor retries, and nothing is forwarded twice; when Redis is back,
 // deliveries flow again.
 func TestRedisOutage(t *testing.T) {
-	redisAddr(t) // the same prerequisite: redis-server is installed
-	own := startRedis(t, "127.0.0.1:16391")
+	own := startRedis(t, fmt.Sprintf("127.0.0.1:%d", freePort(t)))
 	up := newUpstream(t)
-	inst := startInstance(t, redisInstanceSite("127.0.0.1:19183", up.addr(), "127.0.0.1:16391", "biohook-outage:"), "127.0.0.1:19183")
+	inst := startInstance(t, redisInstanceSite("127.0.0.1:19183", up.addr(), own.addr, "biohook-outage:"), "127.0.0.1:19183")
 	url := "http://127.0.0.1:19183/hooks/entrust"
 	first, _ := entrustEvent(t, "outage-first")
 	sign := func(body []byte) int {
@@ -175,12 +175,12 @@ func TestRedisOutage(t *testing.T) {
 
 // redisServer is a redis-server of a test's own, on its own port.
 type redisServer struct {
-	addr string
-	cmd  *exec.Cmd
+	path, addr string
+	cmd        *exec.Cmd
 }
 
 func startRedis(t *testing.T, addr string) *redisServer {
-	s := &redisServer{addr: addr}
+	s := &redisServer{path: redisServerPath(t), addr: addr}
 	s.start(t)
 	t.Cleanup(s.stop)
 	return s
@@ -188,7 +188,7 @@ func startRedis(t *testing.T, addr string) *redisServer {
 
 func (s *redisServer) start(t *testing.T) {
 	_, port, _ := net.SplitHostPort(s.addr)
-	s.cmd = exec.Command("redis-server", "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
+	s.cmd = redisCmd(s.path, "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", t.TempDir())
 	if err := s.cmd.Start(); err != nil {
 		t.Fatalf("redis-server: %v", err)
 	}

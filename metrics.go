@@ -77,7 +77,7 @@ type vendorMetrics struct {
 	rejected    prometheus.Counter
 	process     prometheus.Observer
 	storeErrors prometheus.Counter
-	upstream    [6]prometheus.Counter // 0: error; 1..5: status class
+	upstream    [6]prometheus.Counter // 0: error; 2..5: status class (1 unused)
 
 	durableEnqueued, durableDelivered, durableRetried, durableDead prometheus.Counter
 }
@@ -97,7 +97,10 @@ func newVendorMetrics(vendor string) *vendorMetrics {
 		durableDead:      durableTotal.WithLabelValues(vendor, "dead"),
 	}
 	m.upstream[0] = upstreamTotal.WithLabelValues(vendor, "error")
-	for class := 1; class <= 5; class++ {
+	// No 1xx series: an informational answer (103 Early Hints) goes to the
+	// vendor as it comes but is not the answer, which follows it and is
+	// counted by its own class.
+	for class := 2; class <= 5; class++ {
 		m.upstream[class] = upstreamTotal.WithLabelValues(vendor, strconv.Itoa(class)+"xx")
 	}
 	return m
@@ -114,7 +117,7 @@ func (m *vendorMetrics) rejection(reason string) {
 // when it answered nothing.
 func (m *vendorMetrics) answered(status int, err error) {
 	class := status / 100
-	if err != nil || class < 1 || class > 5 {
+	if err != nil || class < 2 || class > 5 {
 		class = 0
 	}
 	m.upstream[class].Inc()

@@ -174,6 +174,9 @@ func (h *Handler) Validate() error {
 	return nil
 }
 
+// routeHeader is the answer header that names the route's vendor module.
+const routeHeader = "Biohook-Route"
+
 // ServeHTTP verifies and normalises one delivery, then hands it on.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
 	if h.Durable != nil { // only a durable route's own spool marks requests
@@ -181,6 +184,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 			return h.serveRedelivery(w, r, next, m)
 		}
 	}
+	// Every answer of the route says it came from one, whoever writes it: a
+	// refusal, the app's answer, a vendor's acknowledgement. Caddy's empty
+	// 200 for a request no route matched has none (`send` tells them apart).
+	w.Header()[routeHeader] = []string{h.vendorName}
 	// First of all: a request from an address not listed is refused on
 	// its head alone, whatever it asks for.
 	if rej := h.checkSource(r); rej != nil {

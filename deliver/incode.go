@@ -64,7 +64,11 @@ func fetchIncodeToken(o *Options, path string) (string, error) {
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.SetBasicAuth(url.QueryEscape(o.ClientID), url.QueryEscape(string(secret)))
-	res, err := http.DefaultClient.Do(req)
+	client := o.Client
+	if client == nil {
+		client = http.DefaultClient
+	}
+	res, err := client.Do(req)
 	if err != nil {
 		return "", fmt.Errorf("deliver: incode token: %w", err)
 	}

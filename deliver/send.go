@@ -50,6 +50,10 @@ type Options struct {
 	// for incode "header" ("Name: value"), "token_path" (fetch a token there
 	// with ClientID and the first secret) or "token".
 	Settings map[string]string
+
+	// The client for requests made while building (Incode's token), such as
+	// one that trusts a local CA. Default: http.DefaultClient.
+	Client *http.Client
 }
 
 // Delivery is a built request, ready to send or to print.
