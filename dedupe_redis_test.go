@@ -227,7 +227,10 @@ func BenchmarkDedupeClaim(b *testing.B) {
 	}
 	for name, s := range stores {
 		b.Run(name, func(b *testing.B) {
-			dd := &Dedupe{KeyPrefix: "biohook-bench:"}
+			dd := &Dedupe{identity: "entrust#0123456789abcdef"}
+			if name == "redis" {
+				dd.prefix = "biohook-bench:" + dd.identity + ":"
+			}
 			i := 0
 			b.ReportAllocs()
 			for b.Loop() {
