@@ -50,7 +50,11 @@ type Dedupe struct {
 	// Letters, digits, ".", "_" and "-".
 	Name string `json:"name,omitempty"`
 
-	// The memory store's bound; the oldest entries go first. Default: 100000.
+	// How many events the memory store of the route holds: events
+	// remembered within ttl and events being forwarded. None is forgotten
+	// to make room: when the store is full, a new event is answered 503
+	// with Retry-After (reason dedupe_store_full) until remembered ones
+	// expire. Default: 100000.
 	MaxEntries int `json:"max_entries,omitempty"`
 
 	// How long a delivery being forwarded holds its event, so that a crashed
@@ -74,6 +78,7 @@ type Dedupe struct {
 	prefix    string // of its keys: none in the route's own memory store
 	logger    *zap.Logger
 	down      atomic.Bool // the store is failing; logged once per outage
+	full      atomic.Bool // the memory store is full; logged once per episode
 }
 
 // Defaults for dedupe.
@@ -159,7 +164,11 @@ func (dd *Dedupe) provisionMemory() error {
 	if err != nil {
 		return err
 	}
-	dd.store = v.(*memoryStore)
+	store := v.(*memoryStore)
+	// The newest config's bound holds: raising max_entries and reloading
+	// gives a full store room, without forgetting what it remembers.
+	store.setMaxEntries(dd.MaxEntries)
+	dd.store = store
 	return nil
 }
 
@@ -234,6 +243,11 @@ func (h *Handler) forwardOnce(w *answerWriter, r *http.Request, next caddyhttp.H
 		return h.answerDuplicate(w, r, id)
 	case inFlight:
 		return h.refuse(w, r, rejInFlight)
+	case full:
+		return h.refuseFull(w, r)
+	}
+	if dd.full.Load() && dd.full.CompareAndSwap(true, false) {
+		dd.logger.Info("dedupe store has room again", zap.String("vendor", h.vendorName), zap.String("route", dd.identity))
 	}
 	err = next.ServeHTTP(w, r)
 	// The outcome is recorded even if the vendor has hung up.
@@ -273,7 +287,22 @@ var (
 		Err: errors.New("the same event is being forwarded by another request")}
 	rejStoreDown = &vendors.Rejection{Status: http.StatusServiceUnavailable, Code: "dedupe_unavailable",
 		Err: errors.New("the dedupe store cannot be reached")}
+	rejStoreFull = &vendors.Rejection{Status: http.StatusServiceUnavailable, Code: "dedupe_store_full",
+		Err: errors.New("the dedupe store is full of events it must still remember")}
 )
+
+// refuseFull answers 503 when the memory store has no room: forgetting a
+// remembered event, or one being forwarded, to make room would let a copy
+// of it through. The vendor retries; entries expire meanwhile. Whatever
+// on_store_error says: a full store is not an outage.
+func (h *Handler) refuseFull(w *answerWriter, r *http.Request) error {
+	dd := h.Dedupe
+	if dd.full.CompareAndSwap(false, true) {
+		dd.logger.Warn("dedupe store full: new events are answered 503 until remembered ones expire; raise max_entries",
+			zap.String("vendor", h.vendorName), zap.String("route", dd.identity), zap.Int("max_entries", dd.MaxEntries))
+	}
+	return h.refuse(w, r, rejStoreFull)
+}
 
 // storeFailed answers when the store cannot be reached: 503, which every
 // vendor retries, or, with on_store_error forward, the delivery goes on.

@@ -2,10 +2,12 @@ package biohook
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -147,6 +149,162 @@ func TestDedupeHMACRoutesDoNotShareAStore(t *testing.T) {
 	}
 	if n := len(up.take()); n != 2 {
 		t.Fatalf("forwarded %d times, want once per route", n)
+	}
+}
+
+// incodeDelivery is a new Incode event (its id is its transactionId) with
+// the header that proves it.
+func incodeDelivery(t *testing.T) ([]byte, http.Header) {
+	time.Sleep(time.Microsecond) // unique's suffix is the time
+	return unique(readFixture(t, "incode", "auth_pass.json")),
+		http.Header{"Content-Type": {"application/json"}, "X-Key": {"k"}}
+}
+
+// A full memory store forgets nothing to make room: a new event is answered
+// 503 with Retry-After (dedupe_store_full), a replay of the oldest event is
+// still a duplicate, the episode is logged once, and the refusals are
+// counted. Once entries expire, events flow again.
+func TestDedupeFullStoreRefusesAndRemembers(t *testing.T) {
+	up := newUpstream(t)
+	site := `{
+	admin 127.0.0.1:19291
+	auto_https off
+}
+http://127.0.0.1:19191 {
+	handle /hooks/incode {
+		biohook incode {
+			header X-Key k
+			dedupe {
+				max_entries 3
+				ttl 2s
+			}
+		}
+		reverse_proxy ` + up.addr() + `
+	}
+}
+`
+	inst := startInstance(t, site, "127.0.0.1:19191")
+	url := "http://127.0.0.1:19191/hooks/incode"
+	send := func(body []byte, h http.Header) (*http.Response, string) {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(string(body)))
+		req.Header = h.Clone()
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		answer, _ := io.ReadAll(res.Body)
+		return res, string(answer)
+	}
+	var first []byte
+	var header http.Header
+	for i := 0; i < 3; i++ {
+		body, h := incodeDelivery(t)
+		if i == 0 {
+			first, header = body, h
+		}
+		if res, answer := send(body, h); res.StatusCode != http.StatusOK {
+			t.Fatalf("event %d: %d %q", i, res.StatusCode, answer)
+		}
+	}
+	for i := 0; i < 3; i++ {
+		body, h := incodeDelivery(t)
+		res, answer := send(body, h)
+		if res.StatusCode != http.StatusServiceUnavailable || res.Header.Get("Retry-After") == "" || answer != errorBody("dedupe_store_full") {
+			t.Fatalf("a new event with the store full: %d %q, Retry-After %q", res.StatusCode, answer, res.Header.Get("Retry-After"))
+		}
+	}
+	res, answer := send(first, header)
+	if res.StatusCode != http.StatusOK || res.Header.Get("Biohook-Duplicate") != "true" {
+		t.Fatalf("a replay of the oldest event with the store full: %d %q", res.StatusCode, answer)
+	}
+	if n := len(up.take()); n != 3 {
+		t.Fatalf("the app got %d events, want the first 3 only", n)
+	}
+	if n := countLines(inst.logs(), "dedupe store full"); n != 1 {
+		t.Errorf("the full store was logged %d times, want once\n%s", n, inst.logs())
+	}
+	metrics := get(t, "http://127.0.0.1:19291/metrics")
+	if !strings.Contains(metrics, `caddy_biohook_rejections_total{reason="dedupe_store_full",vendor="incode"} 3`) {
+		t.Errorf("refusals not counted:\n%s", grepLines(metrics, "rejections_total"))
+	}
+
+	time.Sleep(2100 * time.Millisecond) // every ttl runs out
+	body, h := incodeDelivery(t)
+	if res, answer := send(body, h); res.StatusCode != http.StatusOK || len(up.take()) != 1 {
+		t.Fatalf("after the entries expired: %d %q", res.StatusCode, answer)
+	}
+	if n := countLines(inst.logs(), "dedupe store has room again"); n != 1 {
+		t.Errorf("the end of the episode was logged %d times, want once", n)
+	}
+}
+
+func get(t *testing.T, url string) string {
+	t.Helper()
+	res, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return string(b)
+}
+
+func grepLines(s, substr string) string {
+	var out []string
+	for _, line := range strings.Split(s, "\n") {
+		if strings.Contains(line, substr) {
+			out = append(out, line)
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+// A claim in flight is never evicted to make room: with the store full of
+// it, a new event is refused, and a copy of the event in flight waits and is
+// answered as a duplicate instead of being forwarded a second time.
+func TestDedupeInFlightClaimSurvivesPressure(t *testing.T) {
+	slow := newSlowUpstream(t, 800*time.Millisecond)
+	tester := startCaddy(t, `
+:9080 {
+	handle /hooks/incode {
+		biohook incode {
+			header X-Key k
+			dedupe {
+				name pressure-`+runID()+`
+				max_entries 1
+				wait 3s
+			}
+		}
+		reverse_proxy `+slow.addr()+`
+	}
+}
+`)
+	a, ha := incodeDelivery(t)
+	var wg sync.WaitGroup
+	var first int
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		first = postOnce(caddyBase+"/hooks/incode", a, ha)
+	}()
+	time.Sleep(200 * time.Millisecond) // a is in flight
+	b, hb := incodeDelivery(t)
+	res, answer := post(t, tester, "/hooks/incode", b, hb)
+	if res.StatusCode != http.StatusServiceUnavailable || answer != errorBody("dedupe_store_full") {
+		t.Errorf("a new event while the store is full of a claim: %d %q", res.StatusCode, answer)
+	}
+	res, answer = post(t, tester, "/hooks/incode", a, ha)
+	wg.Wait()
+	if first != http.StatusOK {
+		t.Fatalf("the first delivery: %d", first)
+	}
+	if res.StatusCode != http.StatusOK || res.Header.Get("Biohook-Duplicate") != "true" {
+		t.Errorf("a copy of the event in flight: %d %q, want a duplicate", res.StatusCode, answer)
+	}
+	if n := slow.count(); n != 1 {
+		t.Fatalf("the app got %d requests, want the event once", n)
 	}
 }
 
