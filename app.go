@@ -2,6 +2,7 @@ package biohook
 
 import (
 	"fmt"
+	"sync"
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
@@ -12,15 +13,24 @@ func init() {
 	caddy.RegisterModule(App{})
 }
 
-// App starts and stops the spools of a config's durable routes. Routes ask
-// for it as they are provisioned; it needs no configuration of its own.
-// Spools open when the config starts, not when it is only validated, so
-// `caddy validate` never touches a spool file a running Caddy holds.
+// App starts and stops the spools of a config's durable routes, and keeps
+// the identities of its dedupe routes. Routes ask for it as they are
+// provisioned; it needs no configuration of its own. Spools open when the
+// config starts, not when it is only validated, so `caddy validate` never
+// touches a spool file a running Caddy holds.
 type App struct {
 	ctx      caddy.Context
 	logger   *zap.Logger
 	handlers []*Handler
 	opened   []*Handler // handlers whose spool this config holds
+
+	derived *identitySet // of this config's unnamed dedupe routes
+}
+
+// identitySet is a set of route identities, safe for concurrent use.
+type identitySet struct {
+	mu  sync.Mutex
+	ids map[string]bool
 }
 
 // CaddyModule returns the Caddy module information.
@@ -34,12 +44,28 @@ func (App) CaddyModule() caddy.ModuleInfo {
 // Provision keeps the config's context, to find the http app at start.
 func (a *App) Provision(ctx caddy.Context) error {
 	a.ctx, a.logger = ctx, ctx.Logger()
+	a.derived = &identitySet{ids: make(map[string]bool)}
 	return nil
 }
 
 // register adds a durable route of this config.
 func (a *App) register(h *Handler) {
 	a.handlers = append(a.handlers, h)
+}
+
+// claimIdentity records the derived identity of an unnamed dedupe route of
+// this config. It reports false if another route of the config derived the
+// same: the two would share one memory of events. Each config has its own
+// App, so the routes of the config a reload replaces never count.
+func (a *App) claimIdentity(identity string) bool {
+	s := a.derived
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ids[identity] {
+		return false
+	}
+	s.ids[identity] = true
+	return true
 }
 
 // Start opens each spool (or takes the one a running config has open),

@@ -37,6 +37,8 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //			store memory|redis [<url>]  # default memory; a redis block takes
 //			                            # url, address, username, password, db, tls
 //			key_prefix <prefix>         # default biohook:
+//			name <name>                 # the route's, in its keys; needed when two
+//			                            # routes of a vendor have the same settings
 //			max_entries <n>             # memory store bound, default 100000
 //			lease <duration>            # default 30s
 //			wait <duration>             # default 2s

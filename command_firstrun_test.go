@@ -78,6 +78,8 @@ http://127.0.0.1:%d {
 		rewrite * /hooks/argos
 		biohook argos {
 			secret {env.CLI_ARGOS}
+			mode ecb
+			source_ips 127.0.0.1
 			path_token argos-path-token
 		}
 		reverse_proxy %[2]s

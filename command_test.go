@@ -286,6 +286,8 @@ func freePort(t *testing.T) int {
 }
 
 // startBinary runs `caddy run` with cfg and waits until it listens on port.
+// A Caddy that exits, or does not listen in time, fails the test with its
+// log, read only once the process has ended and stopped writing it.
 func startBinary(t *testing.T, cfg string, port int) {
 	t.Helper()
 	cmd := exec.Command(caddyBinary(t), "run", "--config", cfg)
@@ -295,13 +297,22 @@ func startBinary(t *testing.T, cfg string, port int) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	t.Cleanup(func() { _ = cmd.Process.Kill(); <-exited })
 	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		select {
+		case <-exited:
+			t.Fatalf("caddy exited before it listened:\n%s", logs.String())
+		default:
+		}
 		if c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port)); err == nil {
 			c.Close()
 			return
 		}
 	}
+	_ = cmd.Process.Kill()
+	<-exited
 	t.Fatalf("caddy did not start:\n%s", logs.String())
 }
 

@@ -156,6 +156,10 @@ func loadHandler(ctx caddy.Context, rt *biohookRoute) (*Handler, error) {
 		return nil, err
 	}
 	delete(fields, "handler") // the inline key names the module; the module does not read it
+	// Verifying forwards nothing: the route's store and spool stay shut (and
+	// they belong to a running config, which this context is not).
+	delete(fields, "dedupe")
+	delete(fields, "durable")
 	raw, err := json.Marshal(fields)
 	if err != nil {
 		return nil, err

@@ -35,10 +35,26 @@ type Dedupe struct {
 	// The Redis to use with store "redis".
 	Redis *RedisStore `json:"redis,omitempty"`
 
-	// Prefix of the Redis keys. Default: "biohook:".
+	// Prefix of the Redis keys. Default: "biohook:". A key is the prefix,
+	// the route's identity, ":" and a digest of the route, the event's
+	// source and its id.
 	KeyPrefix string `json:"key_prefix,omitempty"`
 
-	// The memory store's bound; the oldest entries go first. Default: 100000.
+	// Tells this route's events apart from those of the vendor's other
+	// routes: each route remembers its own events, under its identity,
+	// "<vendor>/<name>". Without a name, the identity is derived from the
+	// vendor's settings, credentials aside (so that a rotation of secrets
+	// keeps it), and two routes of one config whose settings derive the
+	// same identity are refused: give each a name. Routes given the same
+	// name share one memory, for one endpoint reached at two addresses.
+	// Letters, digits, ".", "_" and "-".
+	Name string `json:"name,omitempty"`
+
+	// How many events the memory store of the route holds: events
+	// remembered within ttl and events being forwarded. None is forgotten
+	// to make room: when the store is full, a new event is answered 503
+	// with Retry-After (reason dedupe_store_full) until remembered ones
+	// expire. Default: 100000.
 	MaxEntries int `json:"max_entries,omitempty"`
 
 	// How long a delivery being forwarded holds its event, so that a crashed
@@ -58,8 +74,11 @@ type Dedupe struct {
 	store     dedupeStore
 	poolKey   string
 	storeName string
+	identity  string // the route's, in its keys: vendor/name or vendor#digest
+	prefix    string // of its keys: none in the route's own memory store
 	logger    *zap.Logger
 	down      atomic.Bool // the store is failing; logged once per outage
+	full      atomic.Bool // the memory store is full; logged once per episode
 }
 
 // Defaults for dedupe.
@@ -70,20 +89,47 @@ const (
 	DefaultDedupeWait       = 2 * time.Second
 )
 
-// memoryPool keeps each vendor's memory store across config reloads, so a
+// memoryPool keeps each route's memory store across config reloads, so a
 // reload does not forget which events were forwarded.
 var memoryPool = caddy.NewUsagePool()
 
-func (dd *Dedupe) provision(ctx caddy.Context, vendor string) error {
+// provision settles the route's identity and takes its store. vendorRaw is
+// the vendor's settings, as the config holds them.
+func (dd *Dedupe) provision(ctx caddy.Context, vendor string, vendorRaw []byte) error {
 	dd.logger = ctx.Logger().Named("dedupe")
 	dd.setDefaults()
+	if err := dd.provisionIdentity(ctx, vendor, vendorRaw); err != nil {
+		return err
+	}
 	switch dd.Store {
 	case "memory":
-		return dd.provisionMemory(vendor)
+		return dd.provisionMemory()
 	case "redis":
 		return dd.provisionRedis()
 	}
 	return fmt.Errorf("dedupe store %q: want memory or redis", dd.Store)
+}
+
+// provisionIdentity names the route in its store, and refuses a second
+// unnamed route of the config that derives the same identity.
+func (dd *Dedupe) provisionIdentity(ctx caddy.Context, vendor string, vendorRaw []byte) error {
+	if dd.Name != "" {
+		dd.identity = namedIdentity(vendor, dd.Name)
+		return nil
+	}
+	var err error
+	if dd.identity, err = derivedIdentity(vendor, vendorRaw); err != nil {
+		return fmt.Errorf("biohook dedupe: %w", err)
+	}
+	app, err := ctx.App("biohook")
+	if err != nil {
+		return fmt.Errorf("biohook dedupe: %w", err)
+	}
+	if !app.(*App).claimIdentity(dd.identity) {
+		return fmt.Errorf("biohook dedupe: two %s routes have the same settings (credentials aside) and no name, "+
+			"so one would answer the other's events as duplicates: give each a name (dedupe { name ... })", vendor)
+	}
+	return nil
 }
 
 func (dd *Dedupe) setDefaults() {
@@ -110,15 +156,19 @@ func (dd *Dedupe) setDefaults() {
 	}
 }
 
-func (dd *Dedupe) provisionMemory(vendor string) error {
-	dd.poolKey, dd.storeName = "memory|"+vendor, "memory"
+func (dd *Dedupe) provisionMemory() error {
+	dd.poolKey, dd.storeName = "memory|"+dd.identity, "memory"
 	v, _, err := memoryPool.LoadOrNew(dd.poolKey, func() (caddy.Destructor, error) {
 		return newMemoryStore(dd.MaxEntries), nil
 	})
 	if err != nil {
 		return err
 	}
-	dd.store = v.(*memoryStore)
+	store := v.(*memoryStore)
+	// The newest config's bound holds: raising max_entries and reloading
+	// gives a full store room, without forgetting what it remembers.
+	store.setMaxEntries(dd.MaxEntries)
+	dd.store = store
 	return nil
 }
 
@@ -131,6 +181,7 @@ func (dd *Dedupe) provisionRedis() error {
 		return err
 	}
 	dd.poolKey, dd.storeName = key, "redis"
+	dd.prefix = dd.KeyPrefix + dd.identity + ":"
 	v, _, err := redisPool.LoadOrNew(key, func() (caddy.Destructor, error) {
 		return &redisStore{client: redisClient(opts)}, nil
 	})
@@ -158,6 +209,9 @@ func (dd *Dedupe) validate(maxSkew time.Duration) error {
 	if dd.TTL < 0 || dd.Lease < 0 || dd.Wait < 0 || dd.MaxEntries < 0 {
 		return errors.New("dedupe ttl, lease, wait and max_entries must not be negative")
 	}
+	if dd.Name != "" && !routeNamePattern.MatchString(dd.Name) {
+		return fmt.Errorf("dedupe name %q: want up to 64 letters, digits, '.', '_' or '-', starting with a letter or digit", dd.Name)
+	}
 	if time.Duration(dd.TTL) < maxSkew {
 		return fmt.Errorf("dedupe ttl %s is shorter than the vendor's max_skew %s: a replay could outlive the memory of the original",
 			time.Duration(dd.TTL), maxSkew)
@@ -168,9 +222,12 @@ func (dd *Dedupe) validate(maxSkew time.Duration) error {
 	return nil
 }
 
-// key is the store key of an event: bounded in size whatever the vendor's id.
+// key is the store key of an event of this route: bounded in size
+// whatever the vendor's id. The prefix is empty in the route's own memory
+// store, where the key is all the entry holds.
 func (dd *Dedupe) key(source, id string) string {
-	return dd.KeyPrefix + eventKey(source, id)
+	var buf [160]byte
+	return string(appendEventKey(append(buf[:0], dd.prefix...), dd.identity, source, id))
 }
 
 // forward hands the delivery to next once per event.
@@ -186,6 +243,11 @@ func (h *Handler) forwardOnce(w *answerWriter, r *http.Request, next caddyhttp.H
 		return h.answerDuplicate(w, r, id)
 	case inFlight:
 		return h.refuse(w, r, rejInFlight)
+	case full:
+		return h.refuseFull(w, r)
+	}
+	if dd.full.Load() && dd.full.CompareAndSwap(true, false) {
+		dd.logger.Info("dedupe store has room again", zap.String("vendor", h.vendorName), zap.String("route", dd.identity))
 	}
 	err = next.ServeHTTP(w, r)
 	// The outcome is recorded even if the vendor has hung up.
@@ -225,7 +287,22 @@ var (
 		Err: errors.New("the same event is being forwarded by another request")}
 	rejStoreDown = &vendors.Rejection{Status: http.StatusServiceUnavailable, Code: "dedupe_unavailable",
 		Err: errors.New("the dedupe store cannot be reached")}
+	rejStoreFull = &vendors.Rejection{Status: http.StatusServiceUnavailable, Code: "dedupe_store_full",
+		Err: errors.New("the dedupe store is full of events it must still remember")}
 )
+
+// refuseFull answers 503 when the memory store has no room: forgetting a
+// remembered event, or one being forwarded, to make room would let a copy
+// of it through. The vendor retries; entries expire meanwhile. Whatever
+// on_store_error says: a full store is not an outage.
+func (h *Handler) refuseFull(w *answerWriter, r *http.Request) error {
+	dd := h.Dedupe
+	if dd.full.CompareAndSwap(false, true) {
+		dd.logger.Warn("dedupe store full: new events are answered 503 until remembered ones expire; raise max_entries",
+			zap.String("vendor", h.vendorName), zap.String("route", dd.identity), zap.Int("max_entries", dd.MaxEntries))
+	}
+	return h.refuse(w, r, rejStoreFull)
+}
 
 // storeFailed answers when the store cannot be reached: 503, which every
 // vendor retries, or, with on_store_error forward, the delivery goes on.

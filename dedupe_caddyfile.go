@@ -26,6 +26,8 @@ func (dd *Dedupe) unmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			err = dd.unmarshalStore(d)
 		case "key_prefix":
 			dd.KeyPrefix, err = vendors.ParseOneArg(d)
+		case "name":
+			dd.Name, err = vendors.ParseOneArg(d)
 		case "max_entries":
 			var s string
 			if s, err = vendors.ParseOneArg(d); err == nil {

@@ -219,7 +219,10 @@ func countLines(log, substr string) int {
 //	go test -run '^$' -bench DedupeClaim -benchmem .
 func BenchmarkDedupeClaim(b *testing.B) {
 	ctx := context.Background()
-	stores := map[string]dedupeStore{"memory": newMemoryStore(DefaultDedupeMaxEntries)}
+	mem := newMemoryStore(DefaultDedupeMaxEntries)
+	now := time.Unix(1000, 0)
+	mem.now = func() time.Time { now = now.Add(time.Millisecond); return now } // entries expire: no full store
+	stores := map[string]dedupeStore{"memory": mem}
 	if addr := os.Getenv("BIOHOOK_TEST_REDIS"); addr != "" {
 		rs := &RedisStore{Address: addr}
 		opts, _, _ := rs.options()
@@ -227,7 +230,10 @@ func BenchmarkDedupeClaim(b *testing.B) {
 	}
 	for name, s := range stores {
 		b.Run(name, func(b *testing.B) {
-			dd := &Dedupe{KeyPrefix: "biohook-bench:"}
+			dd := &Dedupe{identity: "entrust#0123456789abcdef"}
+			if name == "redis" {
+				dd.prefix = "biohook-bench:" + dd.identity + ":"
+			}
 			i := 0
 			b.ReportAllocs()
 			for b.Loop() {

@@ -85,7 +85,7 @@ func (h *Handler) spoolRecord(r *http.Request, out []byte, meta eventMeta) *reco
 	header := r.Header.Clone()
 	header.Del("Content-Length")
 	rec := &record{
-		Key: eventKey(meta.Source, meta.ID), ID: meta.ID, Type: meta.Type, Subject: meta.Subject,
+		Key: eventKey(h.durable.name, meta.Source, meta.ID), ID: meta.ID, Type: meta.Type, Subject: meta.Subject,
 		Route:  h.durable.name,
 		Method: r.Method, Host: r.Host, URI: uri, RemoteAddr: r.RemoteAddr, TLS: r.TLS != nil,
 		Header: header, Enqueued: now, NextAt: now, Body: out,
@@ -111,11 +111,23 @@ func (h *Handler) answerQueued(w http.ResponseWriter) error {
 	return nil
 }
 
-// eventKey names an event in the spool: bounded in size whatever the
-// vendor's id.
-func eventKey(source, id string) string {
-	sum := sha256.Sum256([]byte(source + "\x00" + id))
-	return hex.EncodeToString(sum[:16])
+// eventKey names an event of a route in its store or spool: bounded in size
+// whatever the vendor's id, and never the same for two routes, so that one
+// route's event is never taken for a copy of another's.
+func eventKey(route, source, id string) string {
+	var buf [32]byte
+	return string(appendEventKey(buf[:0], route, source, id))
+}
+
+// appendEventKey appends the event's key to dst. What it hashes is laid
+// out on the stack (up to 256 bytes): no allocation on the way.
+func appendEventKey(dst []byte, route, source, id string) []byte {
+	var buf [256]byte
+	b := append(buf[:0], route...)
+	b = append(append(b, 0), source...)
+	b = append(append(b, 0), id...)
+	sum := sha256.Sum256(b)
+	return hex.AppendEncode(dst, sum[:16])
 }
 
 // ownsRedelivery reports whether a marked request is a delivery of this

@@ -21,6 +21,7 @@ func exampleEnv() map[string]string {
 	whsec := "whsec_" + base64.StdEncoding.EncodeToString([]byte("example-standard-webhooks-secret"))
 	return map[string]string{
 		"FACEIO_WEBHOOK_TOKEN": "example-faceio", "ENTRUST_WEBHOOK_TOKEN": "example-entrust",
+		"ENTRUST_STAGING_TOKEN": "example-entrust-staging", "ENTRUST_TOKEN": "example-entrust-token",
 		"ARGOS_API_KEY": "example-argos", "ARGOS_PATH_TOKEN": "example-argos-path", "ARGOS_HDR": "example-argos-header",
 		"AUTHENTEQ_CLIENT_ID": "example-client", "AUTHENTEQ_CLIENT_SECRET": "example-authenteq",
 		"INCODE_CLIENT_ID": "example-client", "INCODE_CLIENT_SECRET": "example-incode",

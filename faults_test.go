@@ -58,10 +58,14 @@ func TestUpstreamFaultsThroughCaddy(t *testing.T) {
 			{"/down/" + v.name, "127.0.0.1:1"},
 			{"/slow/" + v.name, slow.addr()},
 		} {
+			// Two routes of one vendor with the same settings: each names
+			// its memory of events.
 			fmt.Fprintf(&site, `	handle %s {
 		biohook %s {
 			%s
-			dedupe
+			dedupe {
+				name %s
+			}
 		}
 		reverse_proxy %s {
 			transport http {
@@ -70,7 +74,7 @@ func TestUpstreamFaultsThroughCaddy(t *testing.T) {
 			}
 		}
 	}
-`, fault.path, v.name, v.block, fault.upstream)
+`, fault.path, v.name, v.block, strings.Split(fault.path, "/")[1], fault.upstream)
 		}
 	}
 	site.WriteString("}\n")

@@ -89,6 +89,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	if h.VendorRaw == nil {
 		return errors.New("biohook: no vendor configured: name one, e.g. `biohook faceio { secret ... }`")
 	}
+	vendorRaw := h.VendorRaw // LoadModule lets go of it; dedupe derives the route's identity from it
 	mod, err := ctx.LoadModule(h, "VendorRaw")
 	if err != nil {
 		return fmt.Errorf("biohook: loading vendor: %w", err)
@@ -110,7 +111,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	}
 	h.metrics = newVendorMetrics(h.vendorName)
 	if h.Dedupe != nil {
-		if err := h.Dedupe.provision(ctx, h.vendorName); err != nil {
+		if err := h.Dedupe.provision(ctx, h.vendorName, vendorRaw); err != nil {
 			return err
 		}
 	}

@@ -107,7 +107,7 @@ func TestBoltRetiresOrphans(t *testing.T) {
 	}
 	old, recent := sampleRecord(), sampleRecord()
 	old.Route, old.Enqueued = "entrust/renamed", time.Now().Add(-DefaultDurableMaxAge-time.Hour)
-	recent.Key, recent.Route, recent.Enqueued = eventKey("s", "recent"), "entrust/renamed", time.Now()
+	recent.Key, recent.Route, recent.Enqueued = eventKey("entrust/renamed", "s", "recent"), "entrust/renamed", time.Now()
 	for _, rec := range []*record{old, recent} {
 		if _, err := f.storeNew(rec); err != nil {
 			t.Fatal(err)

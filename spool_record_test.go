@@ -10,7 +10,7 @@ import (
 )
 
 func sampleRecord() *record {
-	return &record{Key: eventKey("https://biohook.dev/vendors/entrust", "e1"), ID: "e1", Type: "user.updated",
+	return &record{Key: eventKey("entrust", "https://biohook.dev/vendors/entrust", "e1"), ID: "e1", Type: "user.updated",
 		Subject: "s", Route: "entrust", Order: "s", Method: http.MethodPost, Host: "hooks.example.com",
 		URI: "/hooks/entrust?x=1", RemoteAddr: "203.0.113.5:4711", TLS: true,
 		Header:   http.Header{"Biohook-Event-Id": {"e1"}, "Content-Type": {"application/cloudevents+json"}},
