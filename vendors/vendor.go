@@ -86,3 +86,12 @@ type EndpointServer interface {
 type Skewer interface {
 	SignatureWindow() time.Duration
 }
+
+// KeyMaterialer is implemented by vendors that share a secret with the
+// sender. A durable route with no record_key derives from it the key that
+// authenticates its spool records: the first secret signs, and each one
+// verifies, so a rotation that keeps the old secret a while keeps waiting
+// records readable. The secrets are used as they are, never logged.
+type KeyMaterialer interface {
+	KeyMaterial() [][]byte
+}
