@@ -23,7 +23,8 @@ type durableRoute struct {
 	spool  atomic.Pointer[spoolRef]         // nil until the config starts
 	server atomic.Pointer[caddyhttp.Server] // where spooled events are sent through
 
-	auth *recordAuth // signs and verifies the route's records; nil: no key (bolt only)
+	auth     *recordAuth          // signs and verifies the route's records; nil: no key (bolt only)
+	redactor vendors.PathRedactor // the vendor's, if it takes a credential in the path
 }
 
 // provisionDurable settles the route's spool settings and registers the
@@ -43,6 +44,7 @@ func (h *Handler) provisionDurable(ctx caddy.Context) error {
 		return fmt.Errorf("biohook durable: %w", err)
 	}
 	h.durable.auth = auth
+	h.durable.redactor, _ = h.vendor.(vendors.PathRedactor)
 	v, err := ctx.App("biohook")
 	if err != nil {
 		return fmt.Errorf("biohook durable: %w", err)
@@ -83,7 +85,8 @@ func (h *Handler) enqueue(w http.ResponseWriter, r *http.Request, out []byte, me
 
 // spoolRecord keeps what a delivery from the spool needs, signed for the
 // route: the event, its media type and vendor, and the host, path (as
-// received, before any rewrite; no query) and client address the route's matchers saw. Not the method (a delivery is a
+// received, before any rewrite; no query, a path credential redacted) and
+// client address the route's matchers saw. Not the method (a delivery is a
 // POST) nor the client's headers.
 func (h *Handler) spoolRecord(r *http.Request, out []byte, meta eventMeta) *record {
 	now := time.Now()
@@ -94,6 +97,9 @@ func (h *Handler) spoolRecord(r *http.Request, out []byte, meta eventMeta) *reco
 	path := u.EscapedPath()
 	if path == "" {
 		path = "/"
+	}
+	if h.durable.redactor != nil {
+		path = h.durable.redactor.RedactPath(path)
 	}
 	rec := &record{
 		Key: eventKey(meta.Source, meta.ID), ID: meta.ID, Type: meta.Type, Subject: meta.Subject,

@@ -165,7 +165,11 @@ func (d *durableRoute) move(rec *record, local bool) bool {
 }
 
 // adopt makes a record without a MAC, from a bolt file, one of this route's
-// own: signed, if the route has a key.
+// own: its path credential redacted (an earlier format kept it), then
+// signed, if the route has a key.
 func (d *durableRoute) adopt(rec *record) {
+	if d.redactor != nil {
+		rec.Path = d.redactor.RedactPath(rec.Path)
+	}
 	d.auth.sign(rec)
 }

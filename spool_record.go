@@ -28,7 +28,7 @@ type record struct {
 	Vendor      string `json:"vendor"`       // Biohook-Vendor
 	ContentType string `json:"content_type"` // the body's, as the next handler got it
 	Host        string `json:"host"`
-	Path        string `json:"path"` // escaped, as received (before rewrites), no query
+	Path        string `json:"path"` // escaped, as received (before rewrites), no query; a path credential redacted
 	RemoteAddr  string `json:"remote_addr"`
 	TLS         bool   `json:"tls,omitempty"`
 

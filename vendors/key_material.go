@@ -1,6 +1,10 @@
 package vendors
 
-import "github.com/biohook/caddy-biohook/verify"
+import (
+	"strings"
+
+	"github.com/biohook/caddy-biohook/verify"
+)
 
 // The secrets each vendor shares with its sender, for KeyMaterialer: the
 // ones that sign or encrypt first, then those that travel in requests.
@@ -36,6 +40,19 @@ func (a *ARGOS) KeyMaterial() [][]byte {
 	return append(keys, a.headers.keys()...)
 }
 
+// RedactPath replaces the path token, the path's last segment, when the
+// route checks one: the token stays out of the spool and of the logs of
+// the spool's deliveries.
+func (a *ARGOS) RedactPath(escapedPath string) string {
+	if len(a.pathTokens) == 0 {
+		return escapedPath
+	}
+	return escapedPath[:strings.LastIndexByte(escapedPath, '/')+1] + RedactedSegment
+}
+
+// RedactedSegment stands in the path for a path token.
+const RedactedSegment = "redacted"
+
 func secretKeys(ss verify.Secrets) [][]byte {
 	keys := make([][]byte, 0, len(ss))
 	for _, s := range ss {
@@ -61,4 +78,5 @@ var (
 	_ KeyMaterialer = (*StandardWebhooks)(nil)
 	_ KeyMaterialer = (*Incode)(nil)
 	_ KeyMaterialer = (*ARGOS)(nil)
+	_ PathRedactor  = (*ARGOS)(nil)
 )

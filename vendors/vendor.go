@@ -95,3 +95,10 @@ type Skewer interface {
 type KeyMaterialer interface {
 	KeyMaterial() [][]byte
 }
+
+// PathRedactor is implemented by vendors that take a credential in the
+// request path. RedactPath returns the escaped path with the credential
+// replaced, for what the handler stores and what it logs.
+type PathRedactor interface {
+	RedactPath(escapedPath string) string
+}
