@@ -2,6 +2,7 @@ package biohook
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -140,13 +141,20 @@ func serveReplay(w http.ResponseWriter, r *http.Request) error {
 	for _, id := range req.IDs {
 		wanted[id] = true
 	}
-	replayed := 0
+	replayed, notRunning := 0, false
 	for _, s := range openSpools() {
 		n, err := s.replay(func(rec *record) bool { return req.All || wanted[rec.Key] || wanted[rec.ID] }, req.Route)
+		if errors.Is(err, errRouteNotRunning) {
+			notRunning = true // a spool where the route runs may still take its own
+			continue
+		}
 		if err != nil {
 			return apiError(http.StatusInternalServerError, err)
 		}
 		replayed += n
+	}
+	if notRunning && replayed == 0 {
+		return apiError(http.StatusBadRequest, fmt.Errorf("route %q: %w: a replay onto a route needs it running, to sign what it takes", req.Route, errRouteNotRunning))
 	}
 	return writeJSON(w, map[string]int{"replayed": replayed})
 }

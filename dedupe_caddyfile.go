@@ -72,20 +72,20 @@ func unmarshalRedis(d *caddyfile.Dispenser) (*RedisStore, error) {
 	if d.NextArg() {
 		rs.URL = d.Val()
 		if d.NextArg() {
-			return nil, d.ArgErr()
+			return nil, d.Errf("redis takes one URL (a space in it? percent-encode it)")
 		}
 	}
 	for nesting := d.Nesting(); d.NextBlock(nesting); {
 		var err error
 		switch d.Val() {
 		case "url":
-			rs.URL, err = vendors.ParseOneArg(d)
+			rs.URL, err = parseSecretArg(d)
 		case "address":
 			rs.Address, err = vendors.ParseOneArg(d)
 		case "username":
-			rs.Username, err = vendors.ParseOneArg(d)
+			rs.Username, err = parseSecretArg(d)
 		case "password":
-			rs.Password, err = vendors.ParseOneArg(d)
+			rs.Password, err = parseSecretArg(d)
 		case "db":
 			var s string
 			if s, err = vendors.ParseOneArg(d); err == nil {
@@ -103,4 +103,19 @@ func unmarshalRedis(d *caddyfile.Dispenser) (*RedisStore, error) {
 		}
 	}
 	return rs, nil
+}
+
+// parseSecretArg reads the one argument of an option that holds a secret
+// (or a URL with one): an error names the option, never the tokens, which
+// could be the secret split at a space.
+func parseSecretArg(d *caddyfile.Dispenser) (string, error) {
+	option := d.Val()
+	if !d.NextArg() {
+		return "", d.Errf("%s takes one argument", option)
+	}
+	v := d.Val()
+	if d.NextArg() {
+		return "", d.Errf("%s takes one argument (a space in it? quote it)", option)
+	}
+	return v, nil
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"crypto/tls"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"time"
 
@@ -68,7 +69,7 @@ func (c *RedisStore) options() (*redis.Options, string, error) {
 			return nil, "", err
 		}
 		if opts, err = redis.ParseURL(u); err != nil {
-			return nil, "", fmt.Errorf("redis url: %w", err)
+			return nil, "", errRedisURL
 		}
 	} else {
 		opts = &redis.Options{Addr: c.Address, DB: c.DB}
@@ -90,6 +91,13 @@ func (c *RedisStore) options() (*redis.Options, string, error) {
 	key := fmt.Sprintf("redis|%s|%d|%t|%s", opts.Addr, opts.DB, opts.TLSConfig != nil, hex.EncodeToString(secret[:8]))
 	return opts, key, nil
 }
+
+// errRedisURL says a Redis URL does not parse, without a word of the URL
+// or of the parser's error: both can hold the password (a password with a
+// '/' in it ends the host early, and the parser quotes what follows).
+var errRedisURL = errors.New("redis url does not parse (not shown: it may hold a password): " +
+	"want redis[s]://[user[:password]@]host[:port][/db][?option=value] or unix:///path, " +
+	"with any '@', ':', '/', '?' or '#' in the user or password percent-encoded")
 
 // claimScript: an absent key is taken, in flight, for the lease; "done"
 // means seen; anything else is another holder's token.

@@ -64,6 +64,14 @@ type Durable struct {
 	// Tells apart two durable routes of one vendor that share a spool file.
 	Name string `json:"name,omitempty"`
 
+	// The keys that authenticate the spool's records (HMAC-SHA256, through
+	// HKDF), at least 16 bytes each: the first signs, each verifies. Give
+	// more than one while rotating. Placeholders such as {env.X} are
+	// resolved when the config loads. Default: derived from the vendor's
+	// shared secrets; a route whose vendor has none (standard_webhooks with
+	// public keys only) needs one with spool redis.
+	RecordKeys []string `json:"record_keys,omitempty"`
+
 	poolKey   string         // the spool's key in spoolPool
 	redisOpts *redis.Options // with spool redis
 }

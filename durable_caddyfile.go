@@ -26,6 +26,7 @@ import (
 //		keep_dead <duration>            # default 168h
 //		remember <duration>             # default 72h
 //		name <name>
+//		record_key <secret>             # repeatable; default: from the vendor's secrets
 //	}
 func (dur *Durable) unmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	if d.NextArg() {
@@ -58,6 +59,11 @@ func (dur *Durable) unmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			dur.Name, err = vendors.ParseOneArg(d)
 		case "key_prefix":
 			dur.KeyPrefix, err = vendors.ParseOneArg(d)
+		case "record_key":
+			var key string
+			if key, err = parseSecretArg(d); err == nil {
+				dur.RecordKeys = append(dur.RecordKeys, key)
+			}
 		default:
 			return d.Errf("unknown durable option %q", d.Val())
 		}

@@ -22,6 +22,9 @@ type durableRoute struct {
 	name   string                           // the route's name in its spool: vendor[/name]
 	spool  atomic.Pointer[spoolRef]         // nil until the config starts
 	server atomic.Pointer[caddyhttp.Server] // where spooled events are sent through
+
+	auth     *recordAuth          // signs and verifies the route's records; nil: no key (bolt only)
+	redactor vendors.PathRedactor // the vendor's, if it takes a credential in the path
 }
 
 // provisionDurable settles the route's spool settings and registers the
@@ -36,6 +39,12 @@ func (h *Handler) provisionDurable(ctx caddy.Context) error {
 	if d.Name != "" {
 		h.durable.name += "/" + d.Name
 	}
+	auth, err := d.provisionRecordAuth(h.vendor, h.vendorName)
+	if err != nil {
+		return fmt.Errorf("biohook durable: %w", err)
+	}
+	h.durable.auth = auth
+	h.durable.redactor, _ = h.vendor.(vendors.PathRedactor)
 	v, err := ctx.App("biohook")
 	if err != nil {
 		return fmt.Errorf("biohook durable: %w", err)
@@ -74,27 +83,37 @@ func (h *Handler) enqueue(w http.ResponseWriter, r *http.Request, out []byte, me
 	return h.answerQueued(w)
 }
 
-// spoolRecord captures the prepared request: the route's matchers will see
-// the original method, host, path and client address again.
+// spoolRecord keeps what a delivery from the spool needs, signed for the
+// route: the event, its media type and vendor, and the host, path (as
+// received, before any rewrite; no query, a path credential redacted) and
+// client address the route's matchers saw. Not the method (a delivery is a
+// POST) nor the client's headers.
 func (h *Handler) spoolRecord(r *http.Request, out []byte, meta eventMeta) *record {
 	now := time.Now()
-	uri := r.RequestURI
-	if orig, ok := r.Context().Value(caddyhttp.OriginalRequestCtxKey).(http.Request); ok && orig.RequestURI != "" {
-		uri = orig.RequestURI
+	u := r.URL
+	if orig, ok := r.Context().Value(caddyhttp.OriginalRequestCtxKey).(http.Request); ok && orig.URL != nil {
+		u = orig.URL
 	}
-	header := r.Header.Clone()
-	header.Del("Content-Length")
+	path := u.EscapedPath()
+	if path == "" {
+		path = "/"
+	}
+	if h.durable.redactor != nil {
+		path = h.durable.redactor.RedactPath(path)
+	}
 	rec := &record{
 		Key: eventKey(h.durable.name, meta.Source, meta.ID), ID: meta.ID, Type: meta.Type, Subject: meta.Subject,
 		Route:  h.durable.name,
-		Method: r.Method, Host: r.Host, URI: uri, RemoteAddr: r.RemoteAddr, TLS: r.TLS != nil,
-		Header: header, Enqueued: now, NextAt: now, Body: out,
+		Vendor: r.Header.Get("Biohook-Vendor"), ContentType: r.Header.Get("Content-Type"),
+		Host: r.Host, Path: path, RemoteAddr: r.RemoteAddr, TLS: r.TLS != nil,
+		Enqueued: now, NextAt: now, Body: out,
 	}
 	if h.Durable.Key != "" {
 		if repl, ok := r.Context().Value(caddy.ReplacerCtxKey).(*caddy.Replacer); ok {
 			rec.Order = repl.ReplaceAll(h.Durable.Key, "")
 		}
 	}
+	h.durable.auth.sign(rec)
 	return rec
 }
 

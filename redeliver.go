@@ -10,20 +10,22 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
 )
 
 // A spooled event is delivered by sending it through the server its route
-// lives in, from the top, as the live delivery went: the same method, host,
-// path and client address meet the same matchers, and the rest of the route
-// (normally reverse_proxy) is whatever the running config says. The request
-// carries a marker no client can set (a context value), so that the route's
-// biohook handler knows it for a delivery of its own, skips verification and
-// hands the stored event on; a request that never reaches that handler (a
-// catch-all respond, a changed matcher) is a failed attempt, never a
-// delivery.
+// lives in, from the top, as the live delivery went: a POST with the host,
+// path and client address of the live delivery meets the same matchers, and
+// the rest of the route (normally reverse_proxy) is whatever the running
+// config says. The request carries a marker no client can set (a context
+// value), so that the route's biohook handler knows it for a delivery of
+// its own, skips verification and hands the stored event on; a request
+// that never reaches that handler (a catch-all respond, a changed matcher)
+// is a failed attempt, never a delivery. Every field it is built from is
+// authenticated (see recordAuth) before it is built.
 
 // redeliveryKey is the context key of the marker.
 type redeliveryKey struct{}
@@ -61,7 +63,7 @@ func (h *Handler) redeliver(ctx context.Context, rec *record, attempt int) (res 
 	if srv == nil {
 		return attemptResult{err: errNoServer}
 	}
-	req, err := spooledRequest(ctx, rec)
+	req, err := spooledRequest(ctx, rec, attempt)
 	if err != nil {
 		return attemptResult{err: err}
 	}
@@ -75,17 +77,21 @@ func (h *Handler) redeliver(ctx context.Context, rec *record, attempt int) (res 
 	return attemptResult{status: m.status, reached: true, err: m.err}
 }
 
-// spooledRequest rebuilds the live request from the record.
-func spooledRequest(ctx context.Context, rec *record) (*http.Request, error) {
-	u, err := url.ParseRequestURI(rec.URI)
-	if err != nil {
-		return nil, err
+// spooledRequest builds the delivery of rec: a POST to its path, with the
+// event's headers and nothing a client chose.
+func spooledRequest(ctx context.Context, rec *record, attempt int) (*http.Request, error) {
+	if !strings.HasPrefix(rec.Path, "/") {
+		return nil, errBadPath
+	}
+	u, err := url.ParseRequestURI(rec.Path)
+	if err != nil || u.RawQuery != "" || u.Fragment != "" {
+		return nil, errBadPath
 	}
 	req := &http.Request{
-		Method: rec.Method, URL: u, RequestURI: rec.URI, Host: rec.Host,
+		Method: http.MethodPost, URL: u, RequestURI: rec.Path, Host: rec.Host,
 		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
-		Header: rec.Header.Clone(), RemoteAddr: rec.RemoteAddr,
-		Body: http.NoBody,
+		Header: eventHeader(make(http.Header, 7), rec, attempt), RemoteAddr: rec.RemoteAddr,
+		Body: http.NoBody, ContentLength: int64(len(rec.Body)),
 	}
 	if rec.TLS {
 		host, _, err := net.SplitHostPort(rec.Host)
@@ -97,19 +103,35 @@ func spooledRequest(ctx context.Context, rec *record) (*http.Request, error) {
 	return req.WithContext(ctx), nil
 }
 
+var errBadPath = errors.New("the stored path is not a path")
+
+// eventHeader sets the headers a delivery of rec carries: those a live
+// delivery's event had, and the attempt's.
+func eventHeader(h http.Header, rec *record, attempt int) http.Header {
+	if rec.ContentType != "" {
+		h.Set("Content-Type", rec.ContentType)
+	}
+	h.Set("Biohook-Vendor", rec.Vendor)
+	h.Set("Biohook-Event-Id", rec.ID)
+	h.Set("Idempotency-Key", rec.ID)
+	h.Set("Biohook-Attempt", strconv.Itoa(attempt))
+	h.Set("Content-Length", strconv.Itoa(len(rec.Body)))
+	return h
+}
+
 // serveRedelivery hands a spooled event to the next handler in place of a
-// live delivery, and notes what it answered.
+// live delivery, and notes what it answered. Headers the handlers before
+// this one set are kept, as a live delivery's are; the event's own are set
+// again, in case one of them changed them.
 func (h *Handler) serveRedelivery(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler, m *redelivery) error {
 	m.reached = true
 	rec := m.rec
-	r.Header = rec.Header.Clone()
-	r.Header.Set("Idempotency-Key", rec.ID)
-	r.Header.Set("Biohook-Attempt", strconv.Itoa(m.attempt))
-	r.Header.Set("Content-Length", strconv.Itoa(len(rec.Body)))
+	eventHeader(r.Header, rec, m.attempt)
 	r.Body = io.NopCloser(bytes.NewReader(rec.Body))
 	r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(rec.Body)), nil }
 	r.ContentLength = int64(len(rec.Body))
-	addPlaceholders(r, r.Header.Get("Biohook-Vendor"), eventMeta{ID: rec.ID, Type: rec.Type, Subject: rec.Subject})
+	r.TransferEncoding, r.Trailer = nil, nil
+	addPlaceholders(r, rec.Vendor, eventMeta{ID: rec.ID, Type: rec.Type, Subject: rec.Subject})
 	sw := &statusWriter{ResponseWriter: w}
 	err := next.ServeHTTP(sw, r)
 	m.status, m.err = sw.status, err

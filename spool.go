@@ -179,7 +179,20 @@ func (s *boltSpool) replay(pick func(*record) bool, route string) (int, error) {
 	if len(keys) == 0 {
 		return 0, nil
 	}
-	revived, err := s.file.revive(keys, time.Now(), route)
+	var target *durableRoute
+	if route != "" {
+		if target = s.runningRoute(route); target == nil {
+			return 0, errRouteNotRunning
+		}
+	}
+	revived, err := s.file.revive(keys, time.Now(), func(rec *record) bool {
+		if target == nil || target.move(rec, true) {
+			return true
+		}
+		s.logger.Warn("dead letter not moved: its record does not authenticate under the route's keys",
+			zap.String("key", rec.Key), zap.String("route", route))
+		return false
+	})
 	if err != nil {
 		return 0, err
 	}

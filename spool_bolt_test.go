@@ -131,6 +131,12 @@ func TestBoltRetiresOrphans(t *testing.T) {
 	if waiting != 1 {
 		t.Fatalf("%d events waiting, want the recent one", waiting)
 	}
+	if _, err := s.replay(func(*record) bool { return true }, "entrust"); !errors.Is(err, errRouteNotRunning) {
+		t.Fatalf("replayed onto a route that does not run: %v", err)
+	}
+	// A running route, whose server is not known yet: it takes the event
+	// but makes no attempt.
+	s.attach(&Handler{Durable: &Durable{Concurrency: 1}, durable: &durableRoute{name: "entrust"}})
 	n, err := s.replay(func(*record) bool { return true }, "entrust")
 	if err != nil || n != 1 {
 		t.Fatalf("replayed %d, %v", n, err)

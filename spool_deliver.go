@@ -92,6 +92,13 @@ func (s *boltSpool) attempt(e *entry, h *Handler) {
 		s.finish(e, func() { e.nextAt = time.Now().Add(time.Second) })
 		return
 	}
+	if !h.durable.authentic(rec, true) {
+		s.refuse(e, h, rec)
+		return
+	}
+	if len(rec.MAC) == 0 {
+		h.durable.adopt(rec) // signed when the attempt is recorded
+	}
 	ctx, cancel := context.WithTimeout(s.ctx, time.Duration(h.Durable.AttemptTimeout))
 	res := h.redeliver(ctx, rec, e.attempts+1)
 	cancel()
@@ -101,6 +108,21 @@ func (s *boltSpool) attempt(e *entry, h *Handler) {
 		return
 	}
 	s.settle(e, h, rec, res)
+}
+
+// refuse dead-letters a record whose MAC does not verify (a key rotated
+// away, or a file written by another hand): it is never delivered. It stays
+// as it was, for inspection, and for a replay once the key is back.
+func (s *boltSpool) refuse(e *entry, h *Handler, rec *record) {
+	now := time.Now()
+	rec.Attempts, rec.DeadAt, rec.Reason = e.attempts, now, reasonUnauthenticated
+	if err := s.file.dead(rec); err != nil {
+		s.logger.Error("dead-lettering an unauthenticated record; trying again", zap.Error(err))
+		s.finish(e, func() { e.nextAt = now.Add(time.Second) })
+		return
+	}
+	h.noteUnauthenticated(rec)
+	s.finish(e, func() { s.drop(e) })
 }
 
 // attemptResult is what one attempt came to.

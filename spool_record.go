@@ -1,15 +1,19 @@
 package biohook
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/url"
 	"time"
 )
 
 // record is one event in the spool: the normalised body and what is needed
-// to send it through the route again as the live delivery went.
+// to send it through its route again. Nothing in it is a request as a
+// client sent it: a delivery from the spool is a POST of the body to the
+// path the event came in on, with the headers rebuilt from these fields.
 type record struct {
 	Seq     uint64 `json:"-"`
 	Key     string `json:"key"`               // the event's store key (source and id hashed)
@@ -19,14 +23,23 @@ type record struct {
 	Route   string `json:"route"`             // the durable route that took it
 	Order   string `json:"order,omitempty"`   // events with one order key go one at a time, oldest first
 
-	// The live request, as the route's matchers saw it.
-	Method     string      `json:"method"`
-	Host       string      `json:"host"`
-	URI        string      `json:"uri"`
-	RemoteAddr string      `json:"remote_addr"`
-	TLS        bool        `json:"tls,omitempty"`
-	Header     http.Header `json:"header"` // as prepared for the next handler, credentials stripped
+	// What the delivery is rebuilt from, so that the route's matchers see
+	// the host, path and client address of the live delivery again.
+	Vendor      string `json:"vendor"`       // Biohook-Vendor
+	ContentType string `json:"content_type"` // the body's, as the next handler got it
+	Host        string `json:"host"`
+	Path        string `json:"path"` // escaped, as received (before rewrites), no query; a path credential redacted
+	RemoteAddr  string `json:"remote_addr"`
+	TLS         bool   `json:"tls,omitempty"`
 
+	// HMAC-SHA256 over the fields above, the key and the route, and the
+	// body, under the route's record key: see recordAuth. Empty only in a
+	// bolt file (a record of a route with no key, or written before records
+	// were signed).
+	MAC []byte `json:"mac,omitempty"`
+
+	// The delivery state: not authenticated. Whoever can write the spool can
+	// delay, retry or dead-letter an event, never change what is delivered.
 	Enqueued   time.Time `json:"enqueued"`
 	Attempts   int       `json:"attempts"`
 	NextAt     time.Time `json:"next_at"`
@@ -38,15 +51,20 @@ type record struct {
 	Body []byte `json:"-"`
 }
 
-// encode lays a record out as a 4-byte length, its fields as JSON, and the
-// body as it is: the body is never re-encoded.
+// recordMagic starts a record of this format. A record before it starts
+// with its 4-byte metadata length, whose first byte is 0.
+var recordMagic = [4]byte{'B', 'H', 'R', 2}
+
+// encode lays a record out as the magic, a 4-byte length, its fields as
+// JSON, and the body as it is: the body is never re-encoded.
 func (rec *record) encode() ([]byte, error) {
 	meta, err := json.Marshal(rec)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]byte, 4, 4+len(meta)+len(rec.Body))
-	binary.BigEndian.PutUint32(out, uint32(len(meta)))
+	out := make([]byte, 8, 8+len(meta)+len(rec.Body))
+	copy(out, recordMagic[:])
+	binary.BigEndian.PutUint32(out[4:], uint32(len(meta)))
 	out = append(out, meta...)
 	return append(out, rec.Body...), nil
 }
@@ -54,19 +72,57 @@ func (rec *record) encode() ([]byte, error) {
 var errBadRecord = errors.New("spool record is corrupt")
 
 // decodeRecord reads a record; withBody false leaves the body out, for
-// listings. The result never shares memory with b, which bbolt owns.
+// listings. The result never shares memory with b, which bbolt owns. A
+// record of the earlier format is read into this one, without a MAC.
 func decodeRecord(seq uint64, b []byte, withBody bool) (*record, error) {
-	if len(b) < 4 {
+	if len(b) >= 4 && b[0] == 0 {
+		return decodeRecordV1(seq, b, withBody)
+	}
+	if len(b) < 8 || !bytes.Equal(b[:4], recordMagic[:]) {
 		return nil, errBadRecord
 	}
+	n := int(binary.BigEndian.Uint32(b[4:]))
+	if n > len(b)-8 {
+		return nil, errBadRecord
+	}
+	rec := &record{Seq: seq}
+	if err := json.Unmarshal(b[8:8+n], rec); err != nil {
+		return nil, errBadRecord
+	}
+	if withBody {
+		rec.Body = append([]byte(nil), b[8+n:]...)
+	}
+	return rec, nil
+}
+
+// recordV1 is the metadata of the earlier format, which kept the live
+// request: method, URI and headers as the next handler got them.
+type recordV1 struct {
+	record
+	Method string      `json:"method"`
+	URI    string      `json:"uri"`
+	Header http.Header `json:"header"`
+}
+
+// decodeRecordV1 reads a record of the earlier format: its path without the
+// query, and of its headers only those a delivery rebuilds. It has no MAC,
+// so only a bolt spool delivers it.
+func decodeRecordV1(seq uint64, b []byte, withBody bool) (*record, error) {
 	n := int(binary.BigEndian.Uint32(b))
 	if n > len(b)-4 {
 		return nil, errBadRecord
 	}
-	rec := &record{Seq: seq}
-	if err := json.Unmarshal(b[4:4+n], rec); err != nil {
+	var v1 recordV1
+	if err := json.Unmarshal(b[4:4+n], &v1); err != nil {
 		return nil, errBadRecord
 	}
+	rec := &v1.record
+	rec.Seq, rec.MAC = seq, nil
+	rec.Path = "/"
+	if u, err := url.ParseRequestURI(v1.URI); err == nil && u.EscapedPath() != "" {
+		rec.Path = u.EscapedPath()
+	}
+	rec.ContentType, rec.Vendor = v1.Header.Get("Content-Type"), v1.Header.Get("Biohook-Vendor")
 	if withBody {
 		rec.Body = append([]byte(nil), b[4+n:]...)
 	}

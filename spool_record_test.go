@@ -2,7 +2,6 @@ package biohook
 
 import (
 	"bytes"
-	"net/http"
 	"testing"
 	"time"
 
@@ -11,9 +10,8 @@ import (
 
 func sampleRecord() *record {
 	return &record{Key: eventKey("entrust", "https://biohook.dev/vendors/entrust", "e1"), ID: "e1", Type: "user.updated",
-		Subject: "s", Route: "entrust", Order: "s", Method: http.MethodPost, Host: "hooks.example.com",
-		URI: "/hooks/entrust?x=1", RemoteAddr: "203.0.113.5:4711", TLS: true,
-		Header:   http.Header{"Biohook-Event-Id": {"e1"}, "Content-Type": {"application/cloudevents+json"}},
+		Subject: "s", Route: "entrust", Order: "s", Vendor: "entrust", ContentType: "application/cloudevents+json",
+		Host: "hooks.example.com", Path: "/hooks/entrust", RemoteAddr: "203.0.113.5:4711", TLS: true,
 		Enqueued: time.Unix(1700000000, 0).UTC(), NextAt: time.Unix(1700000001, 0).UTC(), Attempts: 2,
 		Body: []byte(`{"specversion":"1.0","id":"e1"}`)}
 }
@@ -22,6 +20,7 @@ func sampleRecord() *record {
 // leaves the body out.
 func TestRecordRoundTrip(t *testing.T) {
 	in := sampleRecord()
+	in.MAC = bytes.Repeat([]byte{7}, 32)
 	b, err := in.encode()
 	if err != nil {
 		t.Fatal(err)
@@ -30,8 +29,9 @@ func TestRecordRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out.Seq != 7 || out.ID != in.ID || out.URI != in.URI || !out.TLS || out.Attempts != 2 ||
-		!out.NextAt.Equal(in.NextAt) || out.Header.Get("Biohook-Event-Id") != "e1" || !bytes.Equal(out.Body, in.Body) {
+	if out.Seq != 7 || out.ID != in.ID || out.Path != in.Path || !out.TLS || out.Attempts != 2 ||
+		!out.NextAt.Equal(in.NextAt) || out.ContentType != in.ContentType || !bytes.Equal(out.MAC, in.MAC) ||
+		!bytes.Equal(out.Body, in.Body) {
 		t.Errorf("round trip: %+v", out)
 	}
 	b[len(b)-1] = 'X' // the decoded body must not share the stored bytes
@@ -44,11 +44,36 @@ func TestRecordRoundTrip(t *testing.T) {
 	}
 }
 
+// A record of the earlier format is read without its method, query or
+// headers (but the event's media type and vendor), and with no MAC; written
+// again, it is of the new format.
+func TestRecordV1(t *testing.T) {
+	b := recordV1Bytes(`{"key":"k1","id":"e1","route":"argos","method":"DELETE","uri":"/hooks/argos/tok?x=1",`+
+		`"host":"h","remote_addr":"10.0.0.1:1","mac":"AAAA","header":{"Authorization":["Bearer x"],`+
+		`"Content-Type":["application/cloudevents+json"],"Biohook-Vendor":["argos"]}}`, "{}")
+	rec, err := decodeRecord(3, b, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Path != "/hooks/argos/tok" || rec.MAC != nil || rec.ContentType != "application/cloudevents+json" ||
+		rec.Vendor != "argos" || rec.Host != "h" || rec.RemoteAddr != "10.0.0.1:1" || string(rec.Body) != "{}" {
+		t.Fatalf("decoded %+v", rec)
+	}
+	again, err := rec.encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(again, recordMagic[:]) || bytes.Contains(again, []byte("Bearer")) || bytes.Contains(again, []byte("DELETE")) {
+		t.Errorf("re-encoded: %q", again)
+	}
+}
+
 // A damaged record is an error, never a panic: the spool file is read back
 // after crashes.
 func FuzzDecodeRecord(f *testing.F) {
 	good, _ := sampleRecord().encode()
 	f.Add(good)
+	f.Add(recordV1Bytes(`{"key":"k","route":"entrust","method":"DELETE","uri":"/a/b?c","header":{"Content-Type":["x"]}}`, "body"))
 	f.Add(good[:10])
 	f.Add([]byte{0, 0, 0, 2, '{', '}'})
 	f.Add([]byte{0xff, 0xff, 0xff, 0xff})

@@ -130,16 +130,25 @@ func (s *redisSpool) replay(pick func(*record) bool, route string) (int, error) 
 	if err != nil {
 		return 0, err
 	}
+	var target *durableRoute
+	if route != "" {
+		target = s.runningRoute(route)
+	}
 	now, replayed := time.Now(), 0
 	for _, rec := range recs {
 		if !pick(rec) {
 			continue
 		}
+		if route != "" && target == nil {
+			return replayed, errRouteNotRunning
+		}
+		if target != nil && !target.move(rec, false) {
+			s.logger.Warn("dead letter not moved: its record does not authenticate under the route's keys",
+				zap.String("key", rec.Key), zap.String("route", route))
+			continue
+		}
 		rec.Attempts, rec.Enqueued, rec.NextAt = 0, now, now
 		rec.DeadAt, rec.Reason, rec.LastStatus, rec.LastError = time.Time{}, "", 0, ""
-		if route != "" {
-			rec.Route = route
-		}
 		value, err := rec.encode()
 		if err != nil {
 			return replayed, err

@@ -113,6 +113,11 @@ func (s *redisSpool) claim(name string, rs *routeState, free int) {
 		return
 	}
 	s.dropUnreadable(ctx, name, keys, recs)
+	for _, rec := range recs {
+		// Taken from the route's queue: that, not what the record says, is
+		// its route, and the MAC must say so too.
+		rec.Route = name
+	}
 	s.mu.Lock()
 	rs.inFlight += len(recs)
 	s.mu.Unlock()
@@ -123,7 +128,8 @@ func (s *redisSpool) claim(name string, rs *routeState, free int) {
 }
 
 // load reads records with their bodies, leaving out keys whose record is
-// gone or unreadable.
+// gone or unreadable. A record's key is the one it is stored under, whatever
+// it says: the MAC must say so too.
 func (s *redisSpool) load(ctx context.Context, keys []string) ([]*record, error) {
 	evKeys := make([]string, len(keys))
 	for i, k := range keys {
@@ -145,6 +151,7 @@ func (s *redisSpool) load(ctx context.Context, keys []string) ([]*record, error)
 			s.logger.Error("spooled event unreadable", zap.String("key", keys[i]), zap.Error(err))
 			continue
 		}
+		rec.Key = keys[i]
 		recs = append(recs, rec)
 	}
 	return recs, nil
@@ -158,6 +165,10 @@ func (s *redisSpool) attempt(name string, rs *routeState, h *Handler, rec *recor
 		s.mu.Unlock()
 		s.signal()
 	}()
+	if !h.durable.authentic(rec, false) {
+		s.refuse(name, rec, h)
+		return
+	}
 	ctx, cancel := context.WithTimeout(s.ctx, time.Duration(h.Durable.AttemptTimeout))
 	res := h.redeliver(ctx, rec, rec.Attempts+1)
 	cancel()
@@ -238,6 +249,28 @@ func (s *redisSpool) record(name string, rec *record, v verdict, h *Handler, now
 	}
 	return redisDead.Run(ctx, s.client, []string{id, ev, lease, enq, s.key("dead"), orders, queue, due, holders},
 		rec.Key, value, ms(rec.DeadAt), s.owner).Err()
+}
+
+// refuse dead-letters a record whose MAC does not verify: forged, moved
+// from another route or key, or written before records were signed. It is
+// never delivered, and nothing it says is used: its order queue is the one
+// Redis's own index names.
+func (s *redisSpool) refuse(name string, rec *record, h *Handler) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), 2*time.Second)
+	defer cancel()
+	orders, _, _ := s.orderKeys(name, "")
+	order, err := s.client.HGet(ctx, orders, rec.Key).Result()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		s.outage(err) // the lease runs out and the record comes back
+		return
+	}
+	now := time.Now()
+	rec.Order, rec.DeadAt, rec.Reason = order, now, reasonUnauthenticated
+	if err := s.record(name, rec, deadLettered, h, now); err != nil {
+		s.logger.Error("dead-lettering an unauthenticated record", zap.Error(err))
+		return
+	}
+	h.noteUnauthenticated(rec)
 }
 
 // handBack returns a lease unused: the event is due again at once.

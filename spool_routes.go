@@ -1,6 +1,7 @@
 package biohook
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"sync"
@@ -83,6 +84,21 @@ func (t *routeTable) signal() {
 	default:
 	}
 }
+
+// runningRoute is the named route of the running config, nil if none
+// runs it.
+func (t *routeTable) runningRoute(name string) *durableRoute {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if rs := t.routes[name]; rs != nil && rs.handler != nil {
+		return rs.handler.durable
+	}
+	return nil
+}
+
+// errRouteNotRunning refuses a replay onto a route that no running config
+// of this spool has: only a running route can sign the records it takes.
+var errRouteNotRunning = errors.New("no running config has the route in this spool")
 
 // routeVendor is the vendor of a route name: vendor[/name].
 func routeVendor(route string) string {

@@ -132,9 +132,10 @@ func (f *boltFile) dead(rec *record) error {
 }
 
 // revive moves the dead letters with the given event keys back to the
-// queue as new: no attempts made, max_age counted from now. It returns the
-// revived records; keys that are not dead letters are skipped.
-func (f *boltFile) revive(keys []string, now time.Time, route string) ([]*record, error) {
+// queue as new: no attempts made, max_age counted from now. prepare may
+// change a record first (move it to another route), or keep it dead. It
+// returns the revived records; keys that are not dead letters are skipped.
+func (f *boltFile) revive(keys []string, now time.Time, prepare func(*record) bool) ([]*record, error) {
 	var revived []*record
 	err := f.update(func(tx *bolt.Tx) error {
 		revived = revived[:0]
@@ -152,11 +153,11 @@ func (f *boltFile) revive(keys []string, now time.Time, route string) ([]*record
 			if err != nil {
 				return err
 			}
+			if !prepare(rec) {
+				continue
+			}
 			rec.Attempts, rec.Enqueued, rec.NextAt = 0, now, now
 			rec.DeadAt, rec.Reason, rec.LastStatus, rec.LastError = time.Time{}, "", 0, ""
-			if route != "" {
-				rec.Route = route
-			}
 			value, err := rec.encode()
 			if err != nil {
 				return err

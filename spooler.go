@@ -105,3 +105,12 @@ func (h *Handler) noteOutcome(rec *record, v verdict) {
 			zap.String("event_id", rec.ID), zap.Int("attempts", rec.Attempts), zap.String("reason", rec.Reason))
 	}
 }
+
+// noteUnauthenticated counts and logs a record refused for its MAC. Nothing
+// the record says is logged but its key: it is not to be believed.
+func (h *Handler) noteUnauthenticated(rec *record) {
+	h.metrics.durableDead.Inc()
+	h.logger.Error("spooled record failed authentication: dead-lettered, not delivered",
+		zap.String("vendor", h.vendorName), zap.String("route", h.durable.name), zap.String("key", rec.Key),
+		zap.String("reason", reasonUnauthenticated))
+}

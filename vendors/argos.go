@@ -64,6 +64,7 @@ type ARGOS struct {
 	// https://host/hooks/argos/<token>.
 	PathTokens []string `json:"path_tokens,omitempty"`
 
+	secrets    verify.Secrets
 	ciphers    []*verify.PayloadCipher
 	headers    headerChecks
 	pathTokens verify.Secrets
@@ -129,6 +130,7 @@ func (a *ARGOS) provisionCiphers() error {
 		GCMLayout: verify.GCMLayout(a.GCMLayout),
 		NonceSize: a.GCMNonceSize,
 	}
+	a.secrets = secrets
 	a.ciphers = make([]*verify.PayloadCipher, 0, len(secrets))
 	for _, s := range secrets {
 		c, err := verify.NewPayloadCipher(s.Key(), opts)

@@ -98,3 +98,19 @@ type Skewer interface {
 type SourceCheckRequirer interface {
 	SourceCheckRequired() string
 }
+
+// KeyMaterialer is implemented by vendors that share a secret with the
+// sender. A durable route with no record_key derives from it the key that
+// authenticates its spool records: the first secret signs, and each one
+// verifies, so a rotation that keeps the old secret a while keeps waiting
+// records readable. The secrets are used as they are, never logged.
+type KeyMaterialer interface {
+	KeyMaterial() [][]byte
+}
+
+// PathRedactor is implemented by vendors that take a credential in the
+// request path. RedactPath returns the escaped path with the credential
+// replaced, for what the handler stores and what it logs.
+type PathRedactor interface {
+	RedactPath(escapedPath string) string
+}
