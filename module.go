@@ -89,6 +89,9 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	h.vendorName = caddy.GetModuleName(mod)
 	h.normalize = h.Normalize == nil || *h.Normalize
 	h.provisionOptional(v)
+	if err := h.placeHandler(ctx); err != nil {
+		return err
+	}
 	if err := registerMetrics(ctx.GetMetricsRegistry()); err != nil {
 		return fmt.Errorf("biohook: metrics: %w", err)
 	}
