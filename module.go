@@ -204,6 +204,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	} else {
 		err = next.ServeHTTP(aw, r)
 	}
+	if err == nil && aw.unanswered() {
+		return h.noUpstream(w, r, meta.ID)
+	}
 	if aw.status != 0 || err != nil {
 		h.metrics.forwarded.Inc()
 		h.metrics.answered(aw.status, err)
