@@ -267,6 +267,9 @@ func (a *ARGOS) plaintext(d *Delivery) ([]byte, error) {
 // CredentialHeaders names the configured static headers.
 func (a *ARGOS) CredentialHeaders() []string { return a.Headers.names() }
 
+// CredentialInURI reports whether the route takes a path token.
+func (a *ARGOS) CredentialInURI() bool { return len(a.PathTokens) > 0 }
+
 // UnmarshalCaddyfile sets up the vendor from Caddyfile tokens. Syntax:
 //
 //	argos {
@@ -320,6 +323,7 @@ func (a *ARGOS) unmarshalOption(d *caddyfile.Dispenser) error {
 var (
 	_ Vendor                = (*ARGOS)(nil)
 	_ CredentialHeaderer    = (*ARGOS)(nil)
+	_ URICredentialer       = (*ARGOS)(nil)
 	_ caddy.Provisioner     = (*ARGOS)(nil)
 	_ caddy.Validator       = (*ARGOS)(nil)
 	_ caddyfile.Unmarshaler = (*ARGOS)(nil)
