@@ -16,7 +16,7 @@ func init() {
 
 // App starts and stops the spools of a config's durable routes, and checks,
 // when the config starts, where each biohook handler sits and what the logs
-// around it keep. Routes ask for it as they are provisioned; it
+// and stores around it keep. Routes ask for it as they are provisioned; it
 // needs no configuration of its own. Spools open when the config starts,
 // not when it is only validated, so `caddy validate` never touches a spool
 // file a running Caddy holds.
@@ -69,6 +69,7 @@ func (a *App) Start() error {
 		return err
 	}
 	a.warnLogs()
+	a.warnRedisPersistence()
 	for _, h := range a.handlers {
 		v, _, err := spoolPool.LoadOrNew(h.Durable.poolKey, func() (caddy.Destructor, error) {
 			return h.Durable.open(a.logger.Named("spool"))
