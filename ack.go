@@ -20,7 +20,11 @@ type answerWriter struct {
 	status      int                  // the next handler's status; 0 until it answers
 	wroteHeader bool
 	discard     bool
+	replied     bool // the handler answered itself (a duplicate): nothing was forwarded
 }
+
+// unanswered reports whether the delivery, handed on, got no answer at all.
+func (w *answerWriter) unanswered() bool { return w.status == 0 && !w.replied }
 
 func newAnswerWriter(w http.ResponseWriter, a vendors.Acknowledger) *answerWriter {
 	return &answerWriter{ResponseWriterWrapper: caddyhttp.ResponseWriterWrapper{ResponseWriter: w}, acker: a}

@@ -2,6 +2,8 @@ package biohook
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 
 	"github.com/caddyserver/caddy/v2"
@@ -13,18 +15,27 @@ func init() {
 	caddy.RegisterModule(App{})
 }
 
-// App starts and stops the spools of a config's durable routes, and keeps
-// the identities of its dedupe routes. Routes ask for it as they are
-// provisioned; it needs no configuration of its own. Spools open when the
-// config starts, not when it is only validated, so `caddy validate` never
-// touches a spool file a running Caddy holds.
+// App starts and stops the spools of a config's durable routes, keeps the
+// identities of its dedupe routes, and checks, when the config starts, where
+// each biohook handler sits and what the logs and stores around it keep.
+// Routes ask for it as they are provisioned; it needs no configuration of
+// its own. Spools open when the config starts, not when it is only
+// validated, so `caddy validate` never touches a spool file a running Caddy
+// holds.
 type App struct {
 	ctx      caddy.Context
 	logger   *zap.Logger
-	handlers []*Handler
+	handlers []*Handler // the durable ones
 	opened   []*Handler // handlers whose spool this config holds
+	placed   []placed   // every biohook handler of the config's HTTP servers
 
 	derived *identitySet // of this config's unnamed dedupe routes
+}
+
+// placed is a biohook handler and the server it is in.
+type placed struct {
+	h   *Handler
+	srv *caddyhttp.Server
 }
 
 // identitySet is a set of route identities, safe for concurrent use.
@@ -68,13 +79,23 @@ func (a *App) claimIdentity(identity string) bool {
 	return true
 }
 
+// place adds a biohook handler of this config, in srv.
+func (a *App) place(h *Handler, srv *caddyhttp.Server) {
+	a.placed = append(a.placed, placed{h, srv})
+}
+
 // Start opens each spool (or takes the one a running config has open),
 // finds each route's server and hands the routes their spools: from here on,
 // the newest config's routes deliver what waits.
 func (a *App) Start() error {
+	if err := a.checkPlacement(); err != nil {
+		return err
+	}
 	if err := a.checkRoutes(); err != nil {
 		return err
 	}
+	a.warnLogs()
+	a.warnRedisPersistence()
 	for _, h := range a.handlers {
 		v, _, err := spoolPool.LoadOrNew(h.Durable.poolKey, func() (caddy.Destructor, error) {
 			return h.Durable.open(a.logger.Named("spool"))
@@ -115,6 +136,42 @@ func (a *App) checkRoutes() error {
 		seen[key] = true
 	}
 	return nil
+}
+
+// checkPlacement checks again, on the loaded servers, what each handler
+// checked while its server was being loaded. Apps start in no set order,
+// and the http app may already serve when this runs; an error still stops
+// the config (Caddy stops the apps it started and keeps the running one).
+func (a *App) checkPlacement() error {
+	for _, s := range a.servers() {
+		if err := checkServer(s.name, s.srv); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// namedServer is a server of the http app that holds biohook handlers.
+type namedServer struct {
+	name string
+	srv  *caddyhttp.Server
+}
+
+// servers are the http app's servers that hold this config's handlers,
+// by name.
+func (a *App) servers() []namedServer {
+	app := a.httpApp()
+	if app == nil {
+		return nil
+	}
+	var out []namedServer
+	for name, srv := range app.Servers {
+		if slices.ContainsFunc(a.placed, func(p placed) bool { return p.srv == srv }) {
+			out = append(out, namedServer{name, srv})
+		}
+	}
+	slices.SortFunc(out, func(x, y namedServer) int { return strings.Compare(x.name, y.name) })
+	return out
 }
 
 func (a *App) httpApp() *caddyhttp.App {

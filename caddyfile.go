@@ -81,8 +81,11 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 func (h *Handler) unmarshalCommon(d *caddyfile.Dispenser) ([]caddyfile.Token, error) {
 	d.Next() // the vendor name
 	head := []caddyfile.Token{d.Token()}
-	for d.NextArg() {
-		head = append(head, d.Token())
+	if d.NextArg() {
+		// No vendor takes arguments on its line: the vendor's parser would
+		// stop at one and drop the whole block after it.
+		return nil, d.Errf("biohook %s: unexpected argument %q after the vendor name: options go inside the block, "+
+			"e.g. `biohook %s { secret ... }`", head[0].Text, d.Val(), head[0].Text)
 	}
 	var options []caddyfile.Token
 	var open caddyfile.Token

@@ -344,6 +344,7 @@ func (h *Handler) answerDuplicate(w *answerWriter, r *http.Request, id string) e
 			answer = a
 		}
 	}
+	w.replied = true
 	writeAnswer(w.ResponseWriter, answer)
 	return nil
 }

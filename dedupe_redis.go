@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/caddyserver/caddy/v2"
@@ -51,7 +52,8 @@ var redisPool = caddy.NewUsagePool()
 // redisStore is the dedupe store of a cluster. Each operation is one Lua
 // script, so a claim is one round trip and atomic across instances.
 type redisStore struct {
-	client *redis.Client
+	client  *redis.Client
+	checked atomic.Bool // its persistence was checked (redis_persistence.go)
 }
 
 // Destruct implements caddy.Destructor: the last user closes the client.

@@ -262,14 +262,17 @@ func TestDurableMisroutedIsNotDelivered(t *testing.T) {
 	mustStatus(t, res, answer, http.StatusOK)
 	waitFor(t, 5*time.Second, "a failed attempt", func() bool { return up.count() >= 1 })
 
-	// The same site, with its catch-all respond ordered before the route.
-	shadowed := strings.Replace(globals, "# extra global options", "order respond before handle", 1) + site
+	// The same site, with its catch-all respond ordered before the route. A
+	// respond that answers 200 before biohook no longer loads; one that
+	// refuses (404) still shadows the route.
+	shadowed := strings.Replace(globals, "# extra global options", "order respond before handle", 1) +
+		strings.Replace(site, `respond "not a hook" 200`, `respond "not a hook" 404`, 1)
 	tester.InitServer(shadowed, "caddyfile")
 	time.Sleep(150 * time.Millisecond) // an attempt begun under the old config ends
 	up.take()
 	retried := `caddy_biohook_durable_events_total{stage="retried",vendor="entrust"}`
 	before := metricValue(t, retried)
-	time.Sleep(500 * time.Millisecond) // several attempts, each answered 200 by respond
+	time.Sleep(500 * time.Millisecond) // several attempts, each answered 404 by respond
 	if n := len(up.take()); n != 0 {
 		t.Fatalf("the app got %d requests through a shadowed route", n)
 	}

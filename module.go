@@ -106,6 +106,9 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		return err
 	}
 	h.warnSourceOnly()
+	if err := h.placeHandler(ctx); err != nil {
+		return err
+	}
 	if err := registerMetrics(ctx.GetMetricsRegistry()); err != nil {
 		return fmt.Errorf("biohook: metrics: %w", err)
 	}
@@ -232,6 +235,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		err = h.forwardOnce(aw, r, next, meta.Source, meta.ID)
 	} else {
 		err = next.ServeHTTP(aw, r)
+	}
+	if err == nil && aw.unanswered() {
+		return h.noUpstream(w, r, meta.ID)
 	}
 	if aw.status != 0 || err != nil {
 		h.metrics.forwarded.Inc()

@@ -134,6 +134,10 @@ func (h *Handler) serveRedelivery(w http.ResponseWriter, r *http.Request, next c
 	addPlaceholders(r, rec.Vendor, eventMeta{ID: rec.ID, Type: rec.Type, Subject: rec.Subject})
 	sw := &statusWriter{ResponseWriter: w}
 	err := next.ServeHTTP(sw, r)
+	if err == nil && sw.status == 0 {
+		h.logNoUpstream(r, rec.ID)
+		err = errNoUpstream
+	}
 	m.status, m.err = sw.status, err
 	if err != nil && m.status == 0 {
 		var he caddyhttp.HandlerError

@@ -70,17 +70,23 @@ func openRedisSpool(opts *redis.Options, prefix string, logger *zap.Logger) (*re
 // server keeps an append-only file that it does not fsync before every
 // reply. With appendfsync always, Redis's answer already means on disk.
 func (s *redisSpool) persistence(ctx context.Context, addr string) bool {
-	conf, err := s.client.ConfigGet(ctx, "append*").Result()
+	p, err := readRedisPersistence(ctx, s.client)
 	switch {
-	case err != nil || conf["appendonly"] != "yes":
-		s.logger.Info("spool redis: no append-only file (or it cannot be seen): a stored event is in Redis's memory, not on its disk, when the vendor is answered",
+	case err != nil:
+		s.logger.Warn("spool redis: could not check that Redis keeps events on disk (CONFIG GET failed); "+
+			"without an append-only file a stored event is in Redis's memory when the vendor is answered, and a Redis restart loses it",
+			zap.String("redis", addr), zap.Error(err))
+		return false
+	case !p.aof:
+		s.logger.Warn("spool redis: no append-only file ("+p.describe()+"): a stored event is in Redis's memory, not on its disk, "+
+			"when the vendor is answered, and a Redis restart loses it; set appendonly yes and appendfsync always",
 			zap.String("redis", addr))
 		return false
-	case conf["appendfsync"] == "always":
+	case p.fsync == "always":
 		return false
 	}
 	if err := s.client.WaitAOF(ctx, 0, 0, time.Millisecond).Err(); err != nil {
-		s.logger.Warn("spool redis: append-only file with appendfsync "+conf["appendfsync"]+" and no WAITAOF (Redis before 7.2): a stored event may reach Redis's disk up to a second after the vendor is answered; set appendfsync always",
+		s.logger.Warn("spool redis: append-only file with appendfsync "+p.fsync+" and no WAITAOF (Redis before 7.2): a stored event may reach Redis's disk up to a second after the vendor is answered; set appendfsync always",
 			zap.String("redis", addr))
 		return false
 	}

@@ -308,6 +308,9 @@ func (a *ARGOS) SourceCheckRequired() string {
 		"add a header check set up with ARGOS (`header <Name> <value>`)"
 }
 
+// CredentialInURI reports whether the route takes a path token.
+func (a *ARGOS) CredentialInURI() bool { return len(a.PathTokens) > 0 }
+
 // UnmarshalCaddyfile sets up the vendor from Caddyfile tokens. Syntax:
 //
 //	argos {
@@ -363,6 +366,7 @@ var (
 	_ Vendor                = (*ARGOS)(nil)
 	_ CredentialHeaderer    = (*ARGOS)(nil)
 	_ SourceCheckRequirer   = (*ARGOS)(nil)
+	_ URICredentialer       = (*ARGOS)(nil)
 	_ caddy.Provisioner     = (*ARGOS)(nil)
 	_ caddy.Validator       = (*ARGOS)(nil)
 	_ caddyfile.Unmarshaler = (*ARGOS)(nil)

@@ -397,6 +397,9 @@ func (a *Authenteq) MediaTypes() []string { return []string{"multipart/form-data
 // CredentialHeaders names the client id and signature headers.
 func (a *Authenteq) CredentialHeaders() []string { return []string{"X-Client-Id", "X-Signature"} }
 
+// SecretHeaders names the signature: the client id is not secret.
+func (a *Authenteq) SecretHeaders() []string { return []string{"X-Signature"} }
+
 // Acknowledge answers exactly 200 when the upstream accepted the event with
 // another 2xx: Authenteq retries anything else for a week. A 200 and every
 // non-2xx answer pass unchanged.
@@ -481,6 +484,7 @@ var (
 	_ MaxSizer              = (*Authenteq)(nil)
 	_ MediaTyper            = (*Authenteq)(nil)
 	_ CredentialHeaderer    = (*Authenteq)(nil)
+	_ SecretHeaderer        = (*Authenteq)(nil)
 	_ Acknowledger          = (*Authenteq)(nil)
 	_ caddy.Provisioner     = (*Authenteq)(nil)
 	_ caddy.Validator       = (*Authenteq)(nil)

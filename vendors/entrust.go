@@ -344,6 +344,10 @@ func (e *Entrust) CredentialHeaders() []string {
 	return []string{"Signature", "Signature-Input", "Content-Digest"}
 }
 
+// SecretHeaders names the signature: a valid proof for its body while
+// created is within max_skew. Its parameters and the digest are not secret.
+func (e *Entrust) SecretHeaders() []string { return []string{"Signature"} }
+
 // UnmarshalCaddyfile sets up the vendor from Caddyfile tokens. Syntax:
 //
 //	entrust {
@@ -376,6 +380,7 @@ func (e *Entrust) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 var (
 	_ Vendor                = (*Entrust)(nil)
 	_ CredentialHeaderer    = (*Entrust)(nil)
+	_ SecretHeaderer        = (*Entrust)(nil)
 	_ caddy.Provisioner     = (*Entrust)(nil)
 	_ caddy.Validator       = (*Entrust)(nil)
 	_ caddyfile.Unmarshaler = (*Entrust)(nil)

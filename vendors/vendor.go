@@ -58,6 +58,23 @@ type CredentialHeaderer interface {
 	CredentialHeaders() []string
 }
 
+// SecretHeaderer is implemented by vendors some of whose credential headers
+// are not secret (a signature's parameters, a digest, a client id):
+// SecretHeaders names those whose value, read from a log, would let someone
+// forge or replay a delivery. Without it, every credential header counts.
+// The handler warns at start when a log would record one in clear.
+type SecretHeaderer interface {
+	SecretHeaders() []string
+}
+
+// URICredentialer is implemented by vendors whose deliveries can carry a
+// secret in the request URI, such as a path token: CredentialInURI says
+// whether this route's do. The handler warns at start when a log would
+// record the URI in clear.
+type URICredentialer interface {
+	CredentialInURI() bool
+}
+
 // Answer is what the vendor is told instead of the upstream's own answer.
 type Answer struct {
 	Status      int

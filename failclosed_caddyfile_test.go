@@ -1,0 +1,27 @@
+package biohook
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
+)
+
+// An argument after the vendor name would make the vendor's parser stop
+// there and drop the block, secrets and all: it is a parse error naming it.
+func TestVendorArgumentRefused(t *testing.T) {
+	err := new(Handler).UnmarshalCaddyfile(caddyfile.NewTestDispenser(`biohook faceio foo {
+		secret fc-token
+	}`))
+	if err == nil || !strings.Contains(err.Error(), `unexpected argument "foo"`) {
+		t.Fatalf("error %v", err)
+	}
+	assertRefused(t, globals+`
+:9080 {
+	biohook faceio foo {
+		secret fc-token
+		dedupe
+	}
+	respond "ok" 200
+}`, "caddyfile", `unexpected argument "foo" after the vendor name`)
+}
