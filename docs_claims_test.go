@@ -32,7 +32,8 @@ func TestReadmeClaims(t *testing.T) {
 
 	var ours []string
 	for _, id := range caddy.Modules() {
-		if strings.Contains(id, "biohook") {
+		// The log writer logcapture_test.go registers is the tests' own.
+		if strings.Contains(id, "biohook") && id != "caddy.logging.writers.biohook_capture" {
 			ours = append(ours, id)
 		}
 	}

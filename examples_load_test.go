@@ -28,7 +28,7 @@ func exampleEnv() map[string]string {
 		"INCODE_HEADER": "example-incode-header", "INCODE_HEADER_VALUE": "example-incode-header",
 		"VERIFF_SECRET": "example-veriff", "WEBHOOK_SECRET": whsec, "ACME_WHSEC": whsec,
 		"ACME_WHPK": "whpk_" + base64.StdEncoding.EncodeToString(pub),
-		"REDIS_URL": "redis://127.0.0.1:6379/0", "REDIS_PASSWORD": "example-redis",
+		"REDIS_URL": "redis://127.0.0.1:6379/0", "BIOHOOK_RECORD_KEY": "example-record-key-0123456789", "REDIS_PASSWORD": "example-redis",
 	}
 }
 
@@ -87,7 +87,8 @@ func TestExamplesLoad(t *testing.T) {
 
 // The docs' route snippets load too: each ```caddyfile block in README.md
 // and docs/*.md that is a route's directives (not a fragment with "..."),
-// inside a site.
+// inside a site. A snippet that is only the biohook block gets the
+// reverse_proxy every route needs after it, as the docs say around it.
 func TestDocSnippetsLoad(t *testing.T) {
 	loaded := 0
 	for _, b := range docCaddyfileBlocks(t) {
@@ -95,7 +96,11 @@ func TestDocSnippetsLoad(t *testing.T) {
 		if first != "handle" && first != "biohook" && first != "@argos" || regexp.MustCompile(`(?m)(^|\s)\.\.\.(\s|$)`).MatchString(b.text) {
 			continue
 		}
-		site := "http://localhost:8080 {\n" + b.text + "\n}\n"
+		route := b.text
+		if first == "biohook" {
+			route += "\nreverse_proxy 127.0.0.1:9000"
+		}
+		site := "http://localhost:8080 {\n" + route + "\n}\n"
 		if err := validateExample(t, b.where, []byte(site)); err != nil {
 			t.Errorf("%s: %v\n%s", b.where, err, b.text)
 		}

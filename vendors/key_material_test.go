@@ -15,7 +15,7 @@ func TestKeyMaterial(t *testing.T) {
 		}
 		return out
 	}
-	argos := provisioned(t, &ARGOS{Secrets: []string{"api-new", "api-old"}, PathTokens: []string{"tok"},
+	argos := provisioned(t, &ARGOS{Mode: "ecb", Secrets: []string{"api-new", "api-old"}, PathTokens: []string{"tok"},
 		Headers: StaticHeaders{"X-Token": {"hv"}}})
 	incode := provisioned(t, &Incode{Headers: StaticHeaders{"X-Incode": {"ih"}}})
 	cases := map[string]struct {
@@ -48,7 +48,7 @@ func TestARGOSRedactPath(t *testing.T) {
 			t.Errorf("%s: %s, want %s", in, got, want)
 		}
 	}
-	if got := provisioned(t, &ARGOS{Secrets: []string{"k"}}).RedactPath("/hooks/argos"); got != "/hooks/argos" {
+	if got := provisioned(t, &ARGOS{Mode: "ecb", Secrets: []string{"k"}}).RedactPath("/hooks/argos"); got != "/hooks/argos" {
 		t.Errorf("without a path token: %s", got)
 	}
 }
