@@ -43,6 +43,18 @@ func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, rej *vendors.Re
 	return err
 }
 
+// refuseUnread refuses a delivery whose body was not read to its end, and
+// closes an HTTP/1 connection after the answer. Otherwise the server would
+// first read up to 256 KiB of the body it refused, waiting as long as the
+// sender holds back (Caddy's request body wrapper keeps net/http from
+// seeing that the rest is too large to bother), before the answer left.
+func (h *Handler) refuseUnread(w http.ResponseWriter, r *http.Request, rej *vendors.Rejection) error {
+	if r.ProtoMajor == 1 && r.ContentLength != 0 {
+		w.Header().Set("Connection", "close")
+	}
+	return h.refuse(w, r, rej)
+}
+
 // requestID is Caddy's id for the request, for matching a log line with the
 // access log.
 func requestID(r *http.Request) string {

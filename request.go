@@ -6,7 +6,6 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -66,8 +65,15 @@ func mediaTypeIn(contentType string, accepted []string) bool {
 	return false
 }
 
+// firstRead is the most readBody allocates before any byte has arrived. A
+// declared length is a claim, not bytes: a request that declares max_size
+// and sends nothing must not be given max_size.
+const firstRead = pooledCap
+
 // readBody reads the whole body once, never more than max bytes, into a
-// leased buffer that the caller releases.
+// leased buffer that the caller releases. The buffer starts at the declared
+// length when that is small and at firstRead when not, then grows with what
+// arrives (see readAll).
 func readBody(w http.ResponseWriter, r *http.Request, max int64, pooled bool) (*lease, *vendors.Rejection) {
 	size := r.ContentLength
 	if size < 0 || size > max {
@@ -75,11 +81,14 @@ func readBody(w http.ResponseWriter, r *http.Request, max int64, pooled bool) (*
 	}
 	// One byte more than the declared length: the read that finds the end
 	// of the body must not have to grow the buffer first.
-	l := newLease(int(size)+1, pooled)
+	want := int(size) + 1
+	// A body too large for the pool gets a buffer of its own from the
+	// start, as it will need one.
+	l := newLease(min(want, firstRead), pooled && want <= pooledCap)
 	if r.Body == nil || r.Body == http.NoBody {
 		return l, nil
 	}
-	buf, err := readAll(l.buf, http.MaxBytesReader(w, r.Body, max))
+	buf, err := readAll(l.buf, http.MaxBytesReader(w, r.Body, max), want)
 	l.buf = buf
 	if err != nil {
 		l.release()
@@ -92,11 +101,19 @@ func readBody(w http.ResponseWriter, r *http.Request, max int64, pooled bool) (*
 	return l, nil
 }
 
-// readAll appends everything src holds to buf, growing it only when full.
-func readAll(buf []byte, src io.Reader) ([]byte, error) {
+// readAll appends everything src holds to buf, growing it only when full,
+// and never to more than four times the bytes it holds: a sender that
+// declares a length and does not send it gets no more than that for its
+// claim. Toward want, the size expected, it grows in steps of want divided
+// by a power of four, so that the steps before the last cost a third of it
+// together.
+func readAll(buf []byte, src io.Reader, want int) ([]byte, error) {
 	for {
 		if len(buf) == cap(buf) {
-			buf = slices.Grow(buf, max(cap(buf), bytes.MinRead))
+			// Not slices.Grow, whose growth policy would overshoot.
+			grown := make([]byte, len(buf), nextCap(len(buf), want))
+			copy(grown, buf)
+			buf = grown
 		}
 		n, err := src.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
@@ -107,6 +124,21 @@ func readAll(buf []byte, src io.Reader) ([]byte, error) {
 			return buf, err
 		}
 	}
+}
+
+// nextCap is the size a full buffer of n bytes grows to: the largest of
+// want, want/4, want/16, ... (rounded up) that is at most 4n (or
+// bytes.MinRead), which is more than n; or, with nothing more expected,
+// twice n.
+func nextCap(n, want int) int {
+	if want <= n {
+		return n + max(n, bytes.MinRead)
+	}
+	c, most := want, max(4*n, bytes.MinRead)
+	for c > most {
+		c = (c + 3) / 4
+	}
+	return c
 }
 
 // prepareUpstream swaps the body for out and sets the headers the next
