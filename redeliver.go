@@ -102,14 +102,21 @@ func spooledRequest(ctx context.Context, rec *record) (*http.Request, error) {
 func (h *Handler) serveRedelivery(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler, m *redelivery) error {
 	m.reached = true
 	rec := m.rec
+	// The headers the module owns are set again from the record, never
+	// taken from what it stored: a record of an older version may hold
+	// a sender's.
 	r.Header = rec.Header.Clone()
+	vendor := r.Header.Get("Biohook-Vendor")
+	stripOwned(r.Header)
+	r.Header.Set("Biohook-Vendor", vendor)
+	r.Header.Set("Biohook-Event-Id", rec.ID)
 	r.Header.Set("Idempotency-Key", rec.ID)
 	r.Header.Set("Biohook-Attempt", strconv.Itoa(m.attempt))
 	r.Header.Set("Content-Length", strconv.Itoa(len(rec.Body)))
 	r.Body = io.NopCloser(bytes.NewReader(rec.Body))
 	r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(rec.Body)), nil }
 	r.ContentLength = int64(len(rec.Body))
-	addPlaceholders(r, r.Header.Get("Biohook-Vendor"), eventMeta{ID: rec.ID, Type: rec.Type, Subject: rec.Subject})
+	addPlaceholders(r, vendor, eventMeta{ID: rec.ID, Type: rec.Type, Subject: rec.Subject})
 	sw := &statusWriter{ResponseWriter: w}
 	err := next.ServeHTTP(sw, r)
 	m.status, m.err = sw.status, err

@@ -18,7 +18,7 @@ var (
 	rejMethod    = vendors.Reject(http.StatusMethodNotAllowed, "method_not_allowed", errors.New("deliveries are POSTed"))
 	rejMediaType = vendors.Reject(http.StatusUnsupportedMediaType, "unsupported_media_type", errors.New("Content-Type is not the vendor's"))
 	rejEncoding  = vendors.Reject(http.StatusUnsupportedMediaType, "unsupported_encoding",
-		errors.New("Content-Encoding is set; vendors send bodies unencoded"))
+		errors.New("Content-Encoding names something other than identity; vendors send bodies unencoded"))
 	rejTooLarge   = vendors.Reject(http.StatusRequestEntityTooLarge, "too_large", errors.New("body exceeds max_size"))
 	rejUnreadable = vendors.Reject(http.StatusBadRequest, "unreadable_body", errors.New("the body could not be read"))
 )
@@ -34,13 +34,29 @@ func (h *Handler) checkRequest(w http.ResponseWriter, r *http.Request) *vendors.
 	}
 	// A signature over compressed bytes would verify, but nothing could read
 	// the payload after it; no supported vendor compresses its deliveries.
-	if ce := r.Header.Get("Content-Encoding"); ce != "" && !strings.EqualFold(ce, "identity") {
+	if !identityOnly(r.Header["Content-Encoding"]) {
 		return rejEncoding
 	}
 	if r.ContentLength > h.MaxSize {
 		return rejTooLarge
 	}
 	return nil
+}
+
+// identityOnly reports whether Content-Encoding fields say the body is not
+// encoded: there are none, or each holds nothing but "identity" (in any
+// case), once or in a list. Anything else is refused, an empty field and an
+// empty list member included: a coding in a second field or after
+// "identity," is a coding all the same.
+func identityOnly(fields []string) bool {
+	for _, f := range fields {
+		for coding := range strings.SplitSeq(f, ",") {
+			if !strings.EqualFold(strings.Trim(coding, " \t"), "identity") {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // mediaTypeIn reports whether the Content-Type's media type is one of the
@@ -148,6 +164,7 @@ func (h *Handler) prepareUpstream(r *http.Request, out *lease, meta eventMeta) {
 	for _, name := range h.strip {
 		r.Header.Del(name)
 	}
+	stripOwned(r.Header)
 	r.Body, _ = out.reader() // the handler holds out until next returns
 	r.GetBody = out.reader
 	r.ContentLength = int64(len(out.buf))
@@ -166,6 +183,33 @@ func (h *Handler) prepareUpstream(r *http.Request, out *lease, meta eventMeta) {
 	r.Header.Set("Biohook-Event-Id", meta.ID)
 	addPlaceholders(r, vendor, meta)
 }
+
+// stripOwned removes every header the module sets for the app, whoever
+// sent it: Biohook-* (Biohook-Vendor, Biohook-Event-Id, Biohook-Attempt,
+// Biohook-Duplicate and any to come) and Idempotency-Key, so that what the
+// app reads in them is the module's word, never the sender's. Names are
+// matched in any case and with "_" or "." for "-", which CGI-style apps
+// read as the same name.
+func stripOwned(h http.Header) {
+	for name := range h {
+		if ownedHeader(name) {
+			delete(h, name)
+		}
+	}
+}
+
+func ownedHeader(name string) bool {
+	const biohook, idempotency, key = "biohook", "idempotency", "key"
+	switch {
+	case len(name) > len(biohook) && isNameSeparator(name[len(biohook)]):
+		return strings.EqualFold(name[:len(biohook)], biohook)
+	case len(name) == len(idempotency)+1+len(key) && isNameSeparator(name[len(idempotency)]):
+		return strings.EqualFold(name[:len(idempotency)], idempotency) && strings.EqualFold(name[len(idempotency)+1:], key)
+	}
+	return false
+}
+
+func isNameSeparator(c byte) bool { return c == '-' || c == '_' || c == '.' }
 
 // addPlaceholders answers {biohook.vendor}, {biohook.event.id},
 // {biohook.event.type} and {biohook.event.subject} for the handlers after
