@@ -186,7 +186,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	pooled := h.Durable == nil
 	body, rej := readBody(w, r, h.MaxSize, pooled)
 	if rej != nil {
-		return h.refuseUnread(w, r, rej)
+		return h.refuse(w, r, rej)
 	}
 	// Clipped: a pooled buffer's spare capacity holds earlier deliveries'
 	// bytes, which no slice of this one may reach.
