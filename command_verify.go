@@ -175,34 +175,36 @@ func loadHandler(ctx caddy.Context, rt *biohookRoute) (*Handler, error) {
 	return h, nil
 }
 
-// check runs the route's checks on the capture, in the handler's order,
-// and prints the outcome. It returns the exit status.
+// check runs the route's checks on the capture, in the handler's order and
+// through the handler's own steps, and prints the outcome. It returns the
+// exit status.
 func check(h *Handler, c *capture, at time.Time, out io.Writer) int {
 	r := c.Request
 	if rej := h.checkRequest(httptest.NewRecorder(), r); rej != nil {
 		return fail(out, rej)
 	}
+	d := &vendors.Delivery{Request: r, Received: at}
+	if err := h.verifyHeaders(d); err != nil {
+		return fail(out, vendors.AsRejection(err))
+	}
 	if int64(len(c.Body)) > h.MaxSize {
 		return fail(out, rejTooLarge)
 	}
-	d := &vendors.Delivery{Request: r, Body: c.Body, Received: at}
-	if err := h.vendor.Verify(d); err != nil {
+	body := newLease(0, false)
+	body.buf = c.Body
+	d.Body = c.Body
+	event, _, err := h.process(d, body, false)
+	body.release()
+	if err != nil {
 		return fail(out, vendors.AsRejection(err))
 	}
+	defer event.release()
 	if !h.normalize {
 		fmt.Fprintf(out, "result:  PASS (normalize off: the body is forwarded as received)\n")
 		return 0
 	}
-	ev, err := h.vendor.Normalize(d)
-	if err != nil {
-		return fail(out, vendors.AsRejection(err))
-	}
-	enc, err := ev.Encode()
-	if err != nil {
-		return fail(out, vendors.BadPayload("invalid_json", err))
-	}
 	fmt.Fprintf(out, "result:  PASS\nevent:\n")
-	v := jsontext.Value(enc)
+	v := jsontext.Value(event.buf)
 	_ = v.Indent(jsontext.WithIndent("  "))
 	fmt.Fprintf(out, "%s\n", v)
 	return 0

@@ -67,6 +67,7 @@ type Handler struct {
 	normalize  bool
 	mediaTypes []string
 	strip      []string
+	headers    vendors.HeaderVerifier
 	acker      vendors.Acknowledger
 	endpoint   vendors.EndpointServer
 	metrics    *vendorMetrics
@@ -147,6 +148,7 @@ func (h *Handler) provisionOptional(v vendors.Vendor) {
 	if c, ok := v.(vendors.CredentialHeaderer); ok {
 		h.strip = c.CredentialHeaders()
 	}
+	h.headers, _ = v.(vendors.HeaderVerifier)
 	h.acker, _ = v.(vendors.Acknowledger)
 	h.endpoint, _ = v.(vendors.EndpointServer)
 }
@@ -203,7 +205,16 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		}
 	}
 	if rej := h.checkRequest(w, r); rej != nil {
-		return h.refuse(w, r, rej)
+		return h.refuseUnread(w, r, rej)
+	}
+	// What the headers prove is checked before the body is read: a request
+	// that cannot be genuine costs no body read.
+	d := &vendors.Delivery{Request: r, Received: time.Now()}
+	err := h.verifyHeaders(d)
+	verifying := time.Since(d.Received) // the body's reading is not processing
+	if err != nil {
+		h.metrics.process.Observe(verifying.Seconds())
+		return h.refuseUnread(w, r, vendors.AsRejection(err))
 	}
 	// A durable spool keeps the event after the request ends: its buffers
 	// are its own, never reused.
@@ -214,9 +225,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	}
 	// Clipped: a pooled buffer's spare capacity holds earlier deliveries'
 	// bytes, which no slice of this one may reach.
-	d := &vendors.Delivery{Request: r, Body: slices.Clip(body.buf), Received: time.Now()}
+	d.Body = slices.Clip(body.buf)
+	start := time.Now()
 	out, meta, err := h.process(d, body, pooled)
-	h.metrics.process.Observe(time.Since(d.Received).Seconds())
+	h.metrics.process.Observe((verifying + time.Since(start)).Seconds())
 	// Nothing reads the raw body after this (the event holds copies), so it
 	// is let go before the event is forwarded: a small buffer goes back to
 	// the pool, and a large one, with images, is garbage while the event is
@@ -252,6 +264,28 @@ type eventMeta struct {
 	Source, ID, Type, Subject string
 }
 
+// verifyHeaders runs the vendor's VerifyHeaders, if it has one, on a
+// delivery whose body is not read yet. A panic in the vendor becomes a 500
+// for this request, never a crashed server.
+func (h *Handler) verifyHeaders(d *vendors.Delivery) (err error) {
+	if h.headers == nil {
+		return nil
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			err = h.vendorPanicked(p)
+		}
+	}()
+	return h.headers.VerifyHeaders(d)
+}
+
+// vendorPanicked logs a vendor's panic and returns the 500 it becomes.
+func (h *Handler) vendorPanicked(p any) error {
+	h.logger.Error("vendor panicked", zap.String("vendor", h.vendorName),
+		zap.Any("panic", p), zap.Stack("stack"))
+	return vendors.Reject(http.StatusInternalServerError, "internal_error", errors.New("vendor panicked"))
+}
+
 // process verifies the delivery and, unless normalisation is off, encodes its
 // event. It returns the body to forward, held once for the caller, and the
 // event's envelope. A panic in a vendor becomes a 500 for this request,
@@ -259,9 +293,7 @@ type eventMeta struct {
 func (h *Handler) process(d *vendors.Delivery, body *lease, pooled bool) (out *lease, meta eventMeta, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			h.logger.Error("vendor panicked", zap.String("vendor", h.vendorName),
-				zap.Any("panic", p), zap.Stack("stack"))
-			err = vendors.Reject(http.StatusInternalServerError, "internal_error", errors.New("vendor panicked"))
+			err = h.vendorPanicked(p)
 			out, meta = nil, eventMeta{}
 		}
 	}()

@@ -185,14 +185,31 @@ var (
 	errArgosNotJSONPlain = errors.New("the decrypted payload is not a JSON object")
 )
 
-// Verify runs every configured check, cheapest first: the path token, the
-// headers, then decryption, whose plaintext it keeps for Normalize.
-func (a *ARGOS) Verify(d *Delivery) error {
+// argosHeadersProved is what VerifyHeaders leaves in Scratch: the path
+// token and the headers passed.
+type argosHeadersProved struct{}
+
+// VerifyHeaders checks the path token and the static headers, whichever
+// are configured.
+func (a *ARGOS) VerifyHeaders(d *Delivery) error {
 	if err := a.checkPathToken(d.Request); err != nil {
 		return err
 	}
 	if err := a.headers.check(d.Request.Header); err != nil {
 		return err
+	}
+	d.Scratch = argosHeadersProved{}
+	return nil
+}
+
+// Verify runs every configured check, cheapest first: the path token and
+// the headers, unless VerifyHeaders did, then decryption, whose plaintext
+// it keeps for Normalize.
+func (a *ARGOS) Verify(d *Delivery) error {
+	if _, ok := d.Scratch.(argosHeadersProved); !ok {
+		if err := a.VerifyHeaders(d); err != nil {
+			return err
+		}
 	}
 	if len(a.ciphers) == 0 {
 		return nil
@@ -364,6 +381,7 @@ func (a *ARGOS) unmarshalOption(d *caddyfile.Dispenser) error {
 // Interface guards
 var (
 	_ Vendor                = (*ARGOS)(nil)
+	_ HeaderVerifier        = (*ARGOS)(nil)
 	_ CredentialHeaderer    = (*ARGOS)(nil)
 	_ SourceCheckRequirer   = (*ARGOS)(nil)
 	_ URICredentialer       = (*ARGOS)(nil)

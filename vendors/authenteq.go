@@ -154,9 +154,14 @@ var (
 	errAuthenteqDigest       = errors.New("the digest construction is not supported")
 )
 
-// Verify checks the client id, then the digest of the raw body with every
-// configured secret. The body is not parsed.
-func (a *Authenteq) Verify(d *Delivery) error {
+// authenteqHeadersProved is what VerifyHeaders leaves in Scratch: the
+// client id matched and the signature is a hex SHA-256 digest.
+type authenteqHeadersProved struct{}
+
+// VerifyHeaders checks the client id and that the signature is a hex
+// SHA-256 digest: a request without them cannot be Authenteq's, and is
+// refused before its body, up to 32 MiB, is read.
+func (a *Authenteq) VerifyHeaders(d *Delivery) error {
 	h := d.Request.Header
 	ids, sigs := h.Values("X-Client-Id"), h.Values("X-Signature")
 	switch {
@@ -168,9 +173,23 @@ func (a *Authenteq) Verify(d *Delivery) error {
 		return Unauthorized("client_id_mismatch", errAuthenteqClientID)
 	case len(sigs) == 0:
 		return Unauthorized("missing_signature", errAuthenteqNoSignature)
+	case !authenteqIsHexDigest(sigs[0]):
+		return Unauthorized("malformed_signature", errAuthenteqHexSignature)
+	}
+	d.Scratch = authenteqHeadersProved{}
+	return nil
+}
+
+// Verify checks the headers, unless VerifyHeaders did, then the digest of
+// the raw body with every configured secret. The body is not parsed.
+func (a *Authenteq) Verify(d *Delivery) error {
+	if _, ok := d.Scratch.(authenteqHeadersProved); !ok {
+		if err := a.VerifyHeaders(d); err != nil {
+			return err
+		}
 	}
 	var got [sha256.Size]byte
-	if !authenteqHexDigest(sigs[0], got[:]) {
+	if !authenteqHexDigest(d.Request.Header.Get("X-Signature"), got[:]) {
 		return Unauthorized("malformed_signature", errAuthenteqHexSignature)
 	}
 	match, err := a.matchDigest(d.Body, got[:])
@@ -181,6 +200,22 @@ func (a *Authenteq) Verify(d *Delivery) error {
 		return Unauthorized("signature_mismatch", errAuthenteqSignature)
 	}
 	return nil
+}
+
+// authenteqIsHexDigest reports whether s, spaces around it aside, is a
+// SHA-256 digest in hex, either case, without decoding it.
+func authenteqIsHexDigest(s string) bool {
+	s = strings.TrimSpace(s)
+	if len(s) != 2*sha256.Size {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return false
+		}
+	}
+	return true
 }
 
 // authenteqHexDigest decodes a hex SHA-256 digest in either case into dst.
@@ -481,6 +516,7 @@ func authenteqChoice(d *caddyfile.Dispenser, choices ...string) (string, error) 
 // Interface guards
 var (
 	_ Vendor                = (*Authenteq)(nil)
+	_ HeaderVerifier        = (*Authenteq)(nil)
 	_ MaxSizer              = (*Authenteq)(nil)
 	_ MediaTyper            = (*Authenteq)(nil)
 	_ CredentialHeaderer    = (*Authenteq)(nil)

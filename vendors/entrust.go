@@ -107,9 +107,14 @@ func (e *Entrust) Validate() error {
 
 var errDuplicateSigHeader = errors.New("a signature header appears more than once")
 
-// Verify checks the Content-Digest against the raw body, then the RFC 9421
-// signature over the request as IDaaS sent it.
-func (e *Entrust) Verify(d *Delivery) error {
+// entrustSignature is what VerifyHeaders leaves in Scratch: the signature,
+// read and checked as far as it can be without the body.
+type entrustSignature struct{ in *verify.SignatureInput }
+
+// VerifyHeaders checks what needs no body: each signature header once,
+// Content-Digest present, and the signature's label, components, algorithm
+// and created and expires times.
+func (e *Entrust) VerifyHeaders(d *Delivery) error {
 	h := d.Request.Header
 	for _, name := range []string{"Content-Digest", "Signature", "Signature-Input"} {
 		if len(h[name]) > 1 {
@@ -118,11 +123,34 @@ func (e *Entrust) Verify(d *Delivery) error {
 			return Unauthorized("duplicate_header", errDuplicateSigHeader)
 		}
 	}
+	if len(h["Content-Digest"]) == 0 {
+		return digestRejection(verify.ErrDigestMissing)
+	}
+	in, err := e.profile.ParseHeaders(h, d.Received)
+	if err != nil {
+		return signatureRejection(err)
+	}
+	d.Scratch = entrustSignature{in}
+	return nil
+}
+
+// Verify checks the headers, unless VerifyHeaders did, then the
+// Content-Digest against the raw body and the RFC 9421 signature over the
+// request as IDaaS sent it.
+func (e *Entrust) Verify(d *Delivery) error {
+	sig, ok := d.Scratch.(entrustSignature)
+	if !ok {
+		if err := e.VerifyHeaders(d); err != nil {
+			return err
+		}
+		sig = d.Scratch.(entrustSignature)
+	}
+	h := d.Request.Header
 	if err := verify.CheckContentDigest(h["Content-Digest"], d.Body); err != nil {
 		return digestRejection(err)
 	}
 	m := verify.Message{Method: d.Request.Method, TargetURI: e.targetURI(d.Request), Header: h}
-	if err := e.profile.Verify(m, e.secrets, d.Received); err != nil {
+	if err := e.profile.Match(sig.in, m, e.secrets); err != nil {
 		return signatureRejection(err)
 	}
 	return nil
@@ -379,6 +407,7 @@ func (e *Entrust) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 // Interface guards
 var (
 	_ Vendor                = (*Entrust)(nil)
+	_ HeaderVerifier        = (*Entrust)(nil)
 	_ CredentialHeaderer    = (*Entrust)(nil)
 	_ SecretHeaderer        = (*Entrust)(nil)
 	_ caddy.Provisioner     = (*Entrust)(nil)

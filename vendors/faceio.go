@@ -73,8 +73,13 @@ var (
 	errNoEvent   = errors.New("eventName is missing")
 )
 
-// Verify checks the token and, when configured, the application id.
-func (f *FACEIO) Verify(d *Delivery) error {
+// faceioTokenProved is what VerifyHeaders leaves in Scratch: the token
+// matched.
+type faceioTokenProved struct{}
+
+// VerifyHeaders checks the token, which is all the proof FACEIO sends
+// besides the application id in the payload.
+func (f *FACEIO) VerifyHeaders(d *Delivery) error {
 	values := d.Request.Header.Values("WWW-Authenticate")
 	switch {
 	case len(values) == 0:
@@ -84,6 +89,18 @@ func (f *FACEIO) Verify(d *Delivery) error {
 	}
 	if !f.secrets.MatchToken([]byte(bearerToken(values[0]))) {
 		return Unauthorized("token_mismatch", errBadToken)
+	}
+	d.Scratch = faceioTokenProved{}
+	return nil
+}
+
+// Verify checks the token, unless VerifyHeaders did, and, when configured,
+// the application id.
+func (f *FACEIO) Verify(d *Delivery) error {
+	if _, ok := d.Scratch.(faceioTokenProved); !ok {
+		if err := f.VerifyHeaders(d); err != nil {
+			return err
+		}
 	}
 	if f.appID == "" {
 		return nil
@@ -200,6 +217,7 @@ func (f *FACEIO) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 // Interface guards
 var (
 	_ Vendor                = (*FACEIO)(nil)
+	_ HeaderVerifier        = (*FACEIO)(nil)
 	_ CredentialHeaderer    = (*FACEIO)(nil)
 	_ caddy.Provisioner     = (*FACEIO)(nil)
 	_ caddyfile.Unmarshaler = (*FACEIO)(nil)

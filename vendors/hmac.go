@@ -98,8 +98,13 @@ func (h *HMAC) Validate() error {
 
 var errDuplicateHMACHeader = errors.New("the signature header appears more than once")
 
-// Verify checks the header's HMAC over the raw body.
-func (h *HMAC) Verify(d *Delivery) error {
+// hmacMAC is what VerifyHeaders leaves in Scratch: the MAC decoded from
+// the header.
+type hmacMAC []byte
+
+// VerifyHeaders checks that the signature header is there once, with the
+// configured prefix and encoding.
+func (h *HMAC) VerifyHeaders(d *Delivery) error {
 	values := d.Request.Header.Values(h.Header)
 	switch {
 	case len(values) == 0:
@@ -107,14 +112,28 @@ func (h *HMAC) Verify(d *Delivery) error {
 	case len(values) > 1:
 		return Unauthorized("duplicate_header", errDuplicateHMACHeader)
 	}
-	err := h.scheme.Verify(values[0], d.Body, h.secrets)
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, verify.ErrSignatureMismatch):
+	mac, err := h.scheme.Decode(values[0])
+	if err != nil {
+		return Unauthorized("malformed_signature", err)
+	}
+	d.Scratch = hmacMAC(mac)
+	return nil
+}
+
+// Verify checks the header, unless VerifyHeaders did, then its HMAC over
+// the raw body.
+func (h *HMAC) Verify(d *Delivery) error {
+	mac, ok := d.Scratch.(hmacMAC)
+	if !ok {
+		if err := h.VerifyHeaders(d); err != nil {
+			return err
+		}
+		mac = d.Scratch.(hmacMAC)
+	}
+	if err := h.scheme.Match(mac, d.Body, h.secrets); err != nil {
 		return Unauthorized("signature_mismatch", err)
 	}
-	return Unauthorized("malformed_signature", err)
+	return nil
 }
 
 // Normalize keeps the payload, valid JSON, and applies the mapping.
@@ -195,6 +214,7 @@ func (h *HMAC) mapping() *Mapping {
 // Interface guards
 var (
 	_ Vendor                = (*HMAC)(nil)
+	_ HeaderVerifier        = (*HMAC)(nil)
 	_ CredentialHeaderer    = (*HMAC)(nil)
 	_ caddy.Provisioner     = (*HMAC)(nil)
 	_ caddy.Validator       = (*HMAC)(nil)

@@ -53,16 +53,31 @@ func (in *Incode) Provision(caddy.Context) (err error) {
 	return nil
 }
 
-// Verify checks the static headers and the bearer token, whichever are
-// configured.
-func (in *Incode) Verify(d *Delivery) error {
+// incodeHeadersProved is what VerifyHeaders leaves in Scratch: every
+// configured check passed.
+type incodeHeadersProved struct{}
+
+// VerifyHeaders checks the static headers and the bearer token, whichever
+// are configured: all the proof Incode sends.
+func (in *Incode) VerifyHeaders(d *Delivery) error {
 	if err := in.headers.check(d.Request.Header); err != nil {
 		return err
 	}
 	if in.OAuth != nil {
-		return in.OAuth.checkBearer(d.Request.Header)
+		if err := in.OAuth.checkBearer(d.Request.Header); err != nil {
+			return err
+		}
 	}
+	d.Scratch = incodeHeadersProved{}
 	return nil
+}
+
+// Verify checks the headers, unless VerifyHeaders did.
+func (in *Incode) Verify(d *Delivery) error {
+	if _, ok := d.Scratch.(incodeHeadersProved); ok {
+		return nil
+	}
+	return in.VerifyHeaders(d)
 }
 
 // ServeEndpoint answers the OAuth token endpoint.
@@ -145,6 +160,7 @@ func (in *Incode) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 // Interface guards
 var (
 	_ Vendor                = (*Incode)(nil)
+	_ HeaderVerifier        = (*Incode)(nil)
 	_ EndpointServer        = (*Incode)(nil)
 	_ Acknowledger          = (*Incode)(nil)
 	_ CredentialHeaderer    = (*Incode)(nil)

@@ -4,6 +4,7 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"fmt"
+	"net/http"
 	"strconv"
 	"time"
 
@@ -125,9 +126,13 @@ func (s *StandardWebhooks) Validate() error {
 
 var swHeaderNames = []string{"Webhook-Id", "Webhook-Timestamp", "Webhook-Signature"}
 
-// Verify checks the signatures over id, timestamp and the raw body, then
-// the timestamp against the tolerance.
-func (s *StandardWebhooks) Verify(d *Delivery) error {
+// swSignatures is what VerifyHeaders leaves in Scratch: the signatures,
+// read from webhook-signature.
+type swSignatures []verify.SWSignature
+
+// VerifyHeaders checks what needs no body: the three headers once each,
+// the id, the timestamp against the tolerance, and the signatures' form.
+func (s *StandardWebhooks) VerifyHeaders(d *Delivery) error {
 	h := d.Request.Header
 	for _, name := range swHeaderNames {
 		switch len(h[name]) {
@@ -138,8 +143,29 @@ func (s *StandardWebhooks) Verify(d *Delivery) error {
 			return Unauthorized("duplicate_header", errDuplicateSigHeader)
 		}
 	}
-	sw := verify.SWHeaders{ID: h.Get("Webhook-Id"), Timestamp: h.Get("Webhook-Timestamp"), Signature: h.Get("Webhook-Signature")}
-	return swRejection(s.verifier.Verify(sw, d.Body, d.Received))
+	sigs, err := s.verifier.CheckHeaders(swHeaders(h), d.Received)
+	if err != nil {
+		return swRejection(err)
+	}
+	d.Scratch = swSignatures(sigs)
+	return nil
+}
+
+// Verify checks the headers, unless VerifyHeaders did, then the signatures
+// over id, timestamp and the raw body.
+func (s *StandardWebhooks) Verify(d *Delivery) error {
+	sigs, ok := d.Scratch.(swSignatures)
+	if !ok {
+		if err := s.VerifyHeaders(d); err != nil {
+			return err
+		}
+		sigs = d.Scratch.(swSignatures)
+	}
+	return swRejection(s.verifier.Match(swHeaders(d.Request.Header), sigs, d.Body))
+}
+
+func swHeaders(h http.Header) verify.SWHeaders {
+	return verify.SWHeaders{ID: h.Get("Webhook-Id"), Timestamp: h.Get("Webhook-Timestamp"), Signature: h.Get("Webhook-Signature")}
 }
 
 func swRejection(err error) error {
@@ -227,6 +253,7 @@ func (s *StandardWebhooks) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 // Interface guards
 var (
 	_ Vendor                = (*StandardWebhooks)(nil)
+	_ HeaderVerifier        = (*StandardWebhooks)(nil)
 	_ CredentialHeaderer    = (*StandardWebhooks)(nil)
 	_ caddy.Provisioner     = (*StandardWebhooks)(nil)
 	_ caddy.Validator       = (*StandardWebhooks)(nil)

@@ -26,18 +26,32 @@ type Vendor interface {
 // Delivery is one webhook request as received.
 type Delivery struct {
 	// Request is the request as received: method, URL and headers. Its body
-	// has already been read into Body.
+	// has already been read into Body, except while VerifyHeaders runs.
 	Request *http.Request
 
-	// Body holds the raw bytes exactly as received.
+	// Body holds the raw bytes exactly as received; nil while VerifyHeaders
+	// runs.
 	Body []byte
 
-	// Received is when the handler started on the delivery.
+	// Received is when the handler started on the delivery, before reading
+	// its body: the time a signed time is judged against.
 	Received time.Time
 
-	// Scratch lets Verify hand what it decoded to Normalize, so that a
-	// payload read for a check is not decoded twice.
+	// Scratch lets VerifyHeaders hand what it proved to Verify, and Verify
+	// what it decoded to Normalize, so that nothing is checked or decoded
+	// twice. Only the vendor that set it reads it.
 	Scratch any
+}
+
+// HeaderVerifier is implemented by vendors whose credentials, or a part of
+// them that needs no body, travel in the request line and headers. The
+// handler calls VerifyHeaders before it reads the body, so that a request
+// that cannot be genuine costs no body read, then Verify on the same
+// Delivery. VerifyHeaders may leave in Scratch what it proved, for Verify to
+// skip; Verify called alone, on a Delivery VerifyHeaders has not seen, must
+// still check everything.
+type HeaderVerifier interface {
+	VerifyHeaders(d *Delivery) error
 }
 
 // MaxSizer is implemented by vendors whose deliveries need a larger default

@@ -33,6 +33,10 @@ type SignatureInput struct {
 
 	// params is the serialised inner list: the value of "@signature-params".
 	params string
+
+	// sig is the signature's bytes, once HMACProfile.ParseHeaders has
+	// checked the input.
+	sig []byte
 }
 
 // ParseSignature reads the member named label from the Signature-Input and
@@ -356,17 +360,45 @@ type HMACProfile struct {
 	MaxSkew  time.Duration
 }
 
-// Verify checks m's signature under the profile against any of the secrets.
+// Verify checks m's signature under the profile against any of the
+// secrets: ParseHeaders, then Match.
 func (p HMACProfile) Verify(m Message, secrets Secrets, now time.Time) error {
-	in, sig, err := ParseSignature(m.Header, p.Label)
+	in, err := p.ParseHeaders(m.Header, now)
 	if err != nil {
 		return err
 	}
+	return p.Match(in, m, secrets)
+}
+
+// ParseHeaders reads the profile's signature from the header and checks all
+// that needs neither a key nor the body: the label, the covered components,
+// the algorithm, and the created and expires times as of now. A receiver
+// calls it before reading the body, so that a request that cannot be
+// genuine costs no body read; a forged request outside the window is
+// therefore reported as stale, not as a forgery. Match checks the rest.
+func (p HMACProfile) ParseHeaders(header http.Header, now time.Time) (*SignatureInput, error) {
+	in, sig, err := ParseSignature(header, p.Label)
+	if err != nil {
+		return nil, err
+	}
 	if !in.Covers(p.Required...) {
-		return ErrSignatureProfile
+		return nil, ErrSignatureProfile
 	}
 	if in.Alg != "" && in.Alg != p.Alg {
-		return ErrSignatureAlgorithm
+		return nil, ErrSignatureAlgorithm
+	}
+	if err := in.CheckTime(now, p.MaxSkew); err != nil {
+		return nil, err
+	}
+	in.sig = sig
+	return in, nil
+}
+
+// Match checks the signature ParseHeaders read against m under any of the
+// secrets.
+func (p HMACProfile) Match(in *SignatureInput, m Message, secrets Secrets) error {
+	if len(in.sig) == 0 {
+		return ErrSignatureMissing // not from ParseHeaders
 	}
 	buf := basePool.Get().(*[]byte)
 	base, err := in.AppendBase((*buf)[:0], m)
@@ -374,13 +406,11 @@ func (p HMACProfile) Verify(m Message, secrets Secrets, now time.Time) error {
 		basePool.Put(buf)
 		return err
 	}
-	match := secrets.MatchHMACSHA256(base, sig)
+	match := secrets.MatchHMACSHA256(base, in.sig)
 	*buf = base[:0]
 	basePool.Put(buf)
 	if !match {
 		return ErrSignatureMismatch
 	}
-	// Time is judged only once the signature proved itself, so a forgery is
-	// reported as a forgery and a replayed genuine delivery as stale.
-	return in.CheckTime(now, p.MaxSkew)
+	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -152,27 +153,50 @@ type SWVerifier struct {
 	Tolerance  time.Duration
 }
 
-// Verify checks h and body. The signature is checked before the time, so a
-// forgery is reported as a forgery and a replayed delivery as stale.
+// Verify checks h and body: CheckHeaders, then Match.
 func (v SWVerifier) Verify(h SWHeaders, body []byte, now time.Time) error {
+	sigs, err := v.CheckHeaders(h, now)
+	if err != nil {
+		return err
+	}
+	return v.Match(h, sigs, body)
+}
+
+// CheckHeaders checks all that needs neither a key nor the body: the id,
+// the timestamp within the tolerance of now, and the signatures' form, of
+// which at least one must be of a supported version. It returns the
+// signatures for Match. A receiver calls it before reading the body, so
+// that a request that cannot be genuine costs no body read; a forged
+// request outside the window is therefore reported as stale, not as a
+// forgery.
+func (v SWVerifier) CheckHeaders(h SWHeaders, now time.Time) ([]SWSignature, error) {
 	if h.ID == "" || h.Timestamp == "" || h.Signature == "" {
-		return ErrSWMissing
+		return nil, ErrSWMissing
 	}
 	if len(h.ID) > swMaxID || strings.Contains(h.ID, ".") {
-		return ErrSWID
+		return nil, ErrSWID
 	}
 	sec, err := parseSWTimestamp(h.Timestamp)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	sigs, err := ParseSWSignatures(h.Signature)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if err := v.match(sigs, SWContent(h.ID, h.Timestamp, body)); err != nil {
-		return err
+	if !slices.ContainsFunc(sigs, func(s SWSignature) bool { return s.Sig != nil }) {
+		return nil, ErrSWNoSupported
 	}
-	return checkSWTime(time.Unix(sec, 0), now, v.Tolerance)
+	if err := checkSWTime(time.Unix(sec, 0), now, v.Tolerance); err != nil {
+		return nil, err
+	}
+	return sigs, nil
+}
+
+// Match checks the signatures CheckHeaders returned against the id, the
+// timestamp and the body.
+func (v SWVerifier) Match(h SWHeaders, sigs []SWSignature, body []byte) error {
+	return v.match(sigs, SWContent(h.ID, h.Timestamp, body))
 }
 
 func parseSWTimestamp(s string) (int64, error) {
