@@ -25,7 +25,7 @@ func TestCaddyfileAdaptErrors(t *testing.T) {
 		{"dedupe bad ttl", "biohook faceio {\n\tdedupe {\n\t\tttl forever\n\t}\n}", `bad duration "forever"`},
 		{"dedupe max_entries zero", "biohook faceio {\n\tdedupe {\n\t\tmax_entries 0\n\t}\n}", `max_entries must be a positive number, not "0"`},
 		{"dedupe store memory argument", "biohook faceio {\n\tdedupe {\n\t\tstore memory 10\n\t}\n}", "wrong argument count"},
-		{"dedupe redis two urls", "biohook faceio {\n\tdedupe {\n\t\tstore redis redis://a redis://b\n\t}\n}", "wrong argument count"},
+		{"dedupe redis two urls", "biohook faceio {\n\tdedupe {\n\t\tstore redis redis://a redis://b\n\t}\n}", "redis takes one URL"},
 		{"redis unknown option", "biohook faceio {\n\tdedupe {\n\t\tstore redis {\n\t\t\thost a\n\t\t}\n\t}\n}", `unknown redis option "host"`},
 		{"redis db not a number", "biohook faceio {\n\tdedupe {\n\t\tstore redis {\n\t\t\tdb one\n\t\t}\n\t}\n}", `db must be a number, not "one"`},
 
