@@ -59,6 +59,15 @@ func (a *App) Provision(ctx caddy.Context) error {
 	return nil
 }
 
+// biohookApp is the config's biohook app, loaded on first use.
+func biohookApp(ctx caddy.Context) (*App, error) {
+	v, err := ctx.App("biohook")
+	if err != nil {
+		return nil, err
+	}
+	return v.(*App), nil
+}
+
 // register adds a durable route of this config.
 func (a *App) register(h *Handler) {
 	a.handlers = append(a.handlers, h)
@@ -95,7 +104,11 @@ func (a *App) Start() error {
 		return err
 	}
 	a.warnLogs()
-	a.warnRedisPersistence()
+	for _, p := range a.placed {
+		if p.h.Dedupe != nil {
+			p.h.Dedupe.WarnPersistence(a.logger)
+		}
+	}
 	for _, h := range a.handlers {
 		v, _, err := spoolPool.LoadOrNew(h.Durable.poolKey, func() (caddy.Destructor, error) {
 			return h.Durable.open(a.logger.Named("spool"))

@@ -10,6 +10,8 @@ import (
 	"github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"github.com/dustin/go-humanize"
+
+	"github.com/biohook/caddy-biohook/dedupe"
 )
 
 func init() {
@@ -113,8 +115,8 @@ func (h *Handler) unmarshalCommon(d *caddyfile.Dispenser) ([]caddyfile.Token, er
 			}
 			h.SourceIPs = append(h.SourceIPs, args...)
 		case "dedupe":
-			h.Dedupe = new(Dedupe)
-			if err := h.Dedupe.unmarshalCaddyfile(d); err != nil {
+			h.Dedupe = new(dedupe.Config)
+			if err := h.Dedupe.UnmarshalCaddyfile(d); err != nil {
 				return nil, err
 			}
 		case "durable":

@@ -1,7 +1,6 @@
 package biohook
 
 import (
-	"context"
 	"fmt"
 	"net"
 	"os"
@@ -211,41 +210,4 @@ func countLines(log, substr string) int {
 		}
 	}
 	return n
-}
-
-// BenchmarkDedupeClaim measures the hot path of a new event: one claim and
-// one completion, on each store (two Redis round trips per event).
-//
-//	go test -run '^$' -bench DedupeClaim -benchmem .
-func BenchmarkDedupeClaim(b *testing.B) {
-	ctx := context.Background()
-	mem := newMemoryStore(DefaultDedupeMaxEntries)
-	now := time.Unix(1000, 0)
-	mem.now = func() time.Time { now = now.Add(time.Millisecond); return now } // entries expire: no full store
-	stores := map[string]dedupeStore{"memory": mem}
-	if addr := os.Getenv("BIOHOOK_TEST_REDIS"); addr != "" {
-		rs := &RedisStore{Address: addr}
-		opts, _, _ := rs.options()
-		stores["redis"] = &redisStore{client: redisClient(opts)}
-	}
-	for name, s := range stores {
-		b.Run(name, func(b *testing.B) {
-			dd := &Dedupe{identity: "entrust#0123456789abcdef"}
-			if name == "redis" {
-				dd.prefix = "biohook-bench:" + dd.identity + ":"
-			}
-			i := 0
-			b.ReportAllocs()
-			for b.Loop() {
-				i++
-				key := dd.key("urn:biohook:entrust", strconv.Itoa(i))
-				if _, err := s.Claim(ctx, key, "tok", time.Minute); err != nil {
-					b.Fatal(err)
-				}
-				if err := s.Complete(ctx, key, "tok", time.Minute); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-	}
 }

@@ -10,6 +10,8 @@ import (
 	"github.com/caddyserver/caddy/v2"
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
+
+	"github.com/biohook/caddy-biohook/internal/redisconn"
 )
 
 // Durable stores each verified event before the vendor is answered, then
@@ -27,7 +29,7 @@ type Durable struct {
 	Path string `json:"path,omitempty"`
 
 	// The Redis, with spool redis.
-	Redis *RedisStore `json:"redis,omitempty"`
+	Redis *redisconn.Config `json:"redis,omitempty"`
 
 	// Prefix of the Redis keys, with spool redis. Default: "biohook:spool:".
 	KeyPrefix string `json:"key_prefix,omitempty"`
@@ -203,9 +205,9 @@ func (d *Durable) locate() error {
 		return nil
 	case "redis":
 		if d.Redis == nil {
-			d.Redis = new(RedisStore)
+			d.Redis = new(redisconn.Config)
 		}
-		opts, key, err := d.Redis.options()
+		opts, key, err := d.Redis.Options()
 		if err != nil {
 			return err
 		}

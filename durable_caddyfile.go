@@ -6,6 +6,7 @@ import (
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 
+	"github.com/biohook/caddy-biohook/internal/redisconn"
 	"github.com/biohook/caddy-biohook/vendors"
 )
 
@@ -61,7 +62,7 @@ func (dur *Durable) unmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			dur.KeyPrefix, err = vendors.ParseOneArg(d)
 		case "record_key":
 			var key string
-			if key, err = parseSecretArg(d); err == nil {
+			if key, err = redisconn.SecretArg(d); err == nil {
 				dur.RecordKeys = append(dur.RecordKeys, key)
 			}
 		default:
@@ -85,7 +86,7 @@ func (dur *Durable) unmarshalSpool(d *caddyfile.Dispenser) error {
 	switch dur.Spool {
 	case "redis":
 		var err error
-		dur.Redis, err = unmarshalRedis(d)
+		dur.Redis, err = redisconn.UnmarshalCaddyfile(d)
 		return err
 	case "bolt":
 	default:

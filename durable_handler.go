@@ -1,8 +1,6 @@
 package biohook
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -45,11 +43,11 @@ func (h *Handler) provisionDurable(ctx caddy.Context) error {
 	}
 	h.durable.auth = auth
 	h.durable.redactor, _ = h.vendor.(vendors.PathRedactor)
-	v, err := ctx.App("biohook")
+	app, err := biohookApp(ctx)
 	if err != nil {
 		return fmt.Errorf("biohook durable: %w", err)
 	}
-	v.(*App).register(h)
+	app.register(h)
 	return nil
 }
 
@@ -128,25 +126,6 @@ func (h *Handler) answerQueued(w http.ResponseWriter) error {
 	}
 	writeAnswer(w, answer)
 	return nil
-}
-
-// eventKey names an event of a route in its store or spool: bounded in size
-// whatever the vendor's id, and never the same for two routes, so that one
-// route's event is never taken for a copy of another's.
-func eventKey(route, source, id string) string {
-	var buf [32]byte
-	return string(appendEventKey(buf[:0], route, source, id))
-}
-
-// appendEventKey appends the event's key to dst. What it hashes is laid
-// out on the stack (up to 256 bytes): no allocation on the way.
-func appendEventKey(dst []byte, route, source, id string) []byte {
-	var buf [256]byte
-	b := append(buf[:0], route...)
-	b = append(append(b, 0), source...)
-	b = append(append(b, 0), id...)
-	sum := sha256.Sum256(b)
-	return hex.AppendEncode(dst, sum[:16])
 }
 
 // ownsRedelivery reports whether a marked request is a delivery of this

@@ -29,10 +29,6 @@ var (
 		Namespace: "caddy", Subsystem: "biohook", Name: "upstream_responses_total",
 		Help: "Answers of the next handler to forwarded deliveries, by status class (2xx..5xx, or error).",
 	}, []string{"vendor", "class"})
-	storeErrorsTotal = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Namespace: "caddy", Subsystem: "biohook", Name: "dedupe_store_errors_total",
-		Help: "Failed operations on the dedupe store.",
-	}, []string{"vendor"})
 
 	durableTotal = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: "caddy", Subsystem: "biohook", Name: "durable_events_total",
@@ -48,7 +44,7 @@ var (
 	}, []string{"vendor"})
 )
 
-var collectors = []prometheus.Collector{deliveriesTotal, rejectionsTotal, processSeconds, upstreamTotal, storeErrorsTotal,
+var collectors = []prometheus.Collector{deliveriesTotal, rejectionsTotal, processSeconds, upstreamTotal,
 	durableTotal, durablePending, durableOldest}
 
 // registerMetrics adds the collectors to a config's registry; every config
@@ -71,25 +67,23 @@ func registerMetrics(reg *prometheus.Registry) error {
 // vendorMetrics are one vendor's series, looked up once at provision so
 // that a delivery does no label lookups on the way through.
 type vendorMetrics struct {
-	vendor      string
-	forwarded   prometheus.Counter
-	duplicate   prometheus.Counter
-	rejected    prometheus.Counter
-	process     prometheus.Observer
-	storeErrors prometheus.Counter
-	upstream    [6]prometheus.Counter // 0: error; 2..5: status class (1 unused)
+	vendor    string
+	forwarded prometheus.Counter
+	duplicate prometheus.Counter
+	rejected  prometheus.Counter
+	process   prometheus.Observer
+	upstream  [6]prometheus.Counter // 0: error; 2..5: status class (1 unused)
 
 	durableEnqueued, durableDelivered, durableRetried, durableDead prometheus.Counter
 }
 
 func newVendorMetrics(vendor string) *vendorMetrics {
 	m := &vendorMetrics{
-		vendor:      vendor,
-		forwarded:   deliveriesTotal.WithLabelValues(vendor, "forwarded"),
-		duplicate:   deliveriesTotal.WithLabelValues(vendor, "duplicate"),
-		rejected:    deliveriesTotal.WithLabelValues(vendor, "rejected"),
-		process:     processSeconds.WithLabelValues(vendor),
-		storeErrors: storeErrorsTotal.WithLabelValues(vendor),
+		vendor:    vendor,
+		forwarded: deliveriesTotal.WithLabelValues(vendor, "forwarded"),
+		duplicate: deliveriesTotal.WithLabelValues(vendor, "duplicate"),
+		rejected:  deliveriesTotal.WithLabelValues(vendor, "rejected"),
+		process:   processSeconds.WithLabelValues(vendor),
 
 		durableEnqueued:  durableTotal.WithLabelValues(vendor, "enqueued"),
 		durableDelivered: durableTotal.WithLabelValues(vendor, "delivered"),

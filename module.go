@@ -17,6 +17,7 @@ import (
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
 
+	"github.com/biohook/caddy-biohook/dedupe"
 	"github.com/biohook/caddy-biohook/vendors"
 )
 
@@ -45,7 +46,7 @@ type Handler struct {
 	Normalize *bool `json:"normalize,omitempty"`
 
 	// Forward each event once; see Dedupe.
-	Dedupe *Dedupe `json:"dedupe,omitempty"`
+	Dedupe *dedupe.Config `json:"dedupe,omitempty"`
 
 	// Store each event before answering the vendor, then deliver it with
 	// retries; see Durable.
@@ -114,8 +115,15 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		return fmt.Errorf("biohook: metrics: %w", err)
 	}
 	h.metrics = newVendorMetrics(h.vendorName)
+	if err := dedupe.RegisterMetrics(ctx.GetMetricsRegistry(), h.vendorName); err != nil {
+		return fmt.Errorf("biohook: metrics: %w", err)
+	}
 	if h.Dedupe != nil {
-		if err := h.Dedupe.provision(ctx, h.vendorName, vendorRaw); err != nil {
+		app, err := biohookApp(ctx)
+		if err != nil {
+			return fmt.Errorf("biohook dedupe: %w", err)
+		}
+		if err := h.Dedupe.Provision(ctx, h.vendorName, vendorRaw, app.claimIdentity); err != nil {
 			return err
 		}
 	}
@@ -128,7 +136,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 // Cleanup lets go of the dedupe store; the last route using it closes it.
 func (h *Handler) Cleanup() error {
 	if h.Dedupe != nil {
-		return h.Dedupe.cleanup()
+		return h.Dedupe.Cleanup()
 	}
 	return nil
 }
@@ -172,7 +180,7 @@ func (h *Handler) Validate() error {
 		return errors.New("biohook: durable delivers each event once already; drop dedupe from this route")
 	}
 	if h.Dedupe != nil {
-		return h.Dedupe.validate(skew)
+		return h.Dedupe.Validate(skew)
 	}
 	if h.Durable != nil {
 		return h.Durable.validate(skew)

@@ -620,11 +620,11 @@ func (h *Handler) placeHandler(ctx caddy.Context) error {
 	if !ok || srv == nil {
 		return nil
 	}
-	v, err := ctx.App("biohook")
+	app, err := biohookApp(ctx)
 	if err != nil {
 		return fmt.Errorf("biohook: %w", err)
 	}
-	v.(*App).place(h, srv)
+	app.place(h, srv)
 	// The server is being provisioned: its routes before this one are
 	// loaded, this one and those after it are still JSON. Both are read.
 	return checkServer(serverName(ctx, srv), srv)

@@ -9,6 +9,8 @@ import (
 
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
+
+	"github.com/biohook/caddy-biohook/internal/redisconn"
 )
 
 // redisSpool keeps events in Redis, so that several Caddy instances share
@@ -49,9 +51,9 @@ const (
 )
 
 func openRedisSpool(opts *redis.Options, prefix string, logger *zap.Logger) (*redisSpool, error) {
-	client := redisClient(opts)
+	client := redisconn.NewClient(opts)
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &redisSpool{client: client, prefix: prefix, addr: opts.Addr, logger: logger, ctx: ctx, cancel: cancel, owner: newToken(),
+	s := &redisSpool{client: client, prefix: prefix, addr: opts.Addr, logger: logger, ctx: ctx, cancel: cancel, owner: redisconn.Token(),
 		routeTable: newRouteTable(), gaugeVendors: make(map[string]struct{})}
 	check, done := context.WithTimeout(ctx, 2*time.Second)
 	defer done()
@@ -70,23 +72,23 @@ func openRedisSpool(opts *redis.Options, prefix string, logger *zap.Logger) (*re
 // server keeps an append-only file that it does not fsync before every
 // reply. With appendfsync always, Redis's answer already means on disk.
 func (s *redisSpool) persistence(ctx context.Context, addr string) bool {
-	p, err := readRedisPersistence(ctx, s.client)
+	p, err := redisconn.ReadPersistence(ctx, s.client)
 	switch {
 	case err != nil:
 		s.logger.Warn("spool redis: could not check that Redis keeps events on disk (CONFIG GET failed); "+
 			"without an append-only file a stored event is in Redis's memory when the vendor is answered, and a Redis restart loses it",
 			zap.String("redis", addr), zap.Error(err))
 		return false
-	case !p.aof:
-		s.logger.Warn("spool redis: no append-only file ("+p.describe()+"): a stored event is in Redis's memory, not on its disk, "+
+	case !p.AOF:
+		s.logger.Warn("spool redis: no append-only file ("+p.Describe()+"): a stored event is in Redis's memory, not on its disk, "+
 			"when the vendor is answered, and a Redis restart loses it; set appendonly yes and appendfsync always",
 			zap.String("redis", addr))
 		return false
-	case p.fsync == "always":
+	case p.Fsync == "always":
 		return false
 	}
 	if err := s.client.WaitAOF(ctx, 0, 0, time.Millisecond).Err(); err != nil {
-		s.logger.Warn("spool redis: append-only file with appendfsync "+p.fsync+" and no WAITAOF (Redis before 7.2): a stored event may reach Redis's disk up to a second after the vendor is answered; set appendfsync always",
+		s.logger.Warn("spool redis: append-only file with appendfsync "+p.Fsync+" and no WAITAOF (Redis before 7.2): a stored event may reach Redis's disk up to a second after the vendor is answered; set appendfsync always",
 			zap.String("redis", addr))
 		return false
 	}

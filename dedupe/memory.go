@@ -1,4 +1,4 @@
-package biohook
+package dedupe
 
 import (
 	"context"
@@ -52,28 +52,28 @@ func (m *memoryStore) setMaxEntries(n int) {
 	m.maxEntries = n
 }
 
-// Claim implements dedupeStore.
-func (m *memoryStore) Claim(_ context.Context, key, token string, lease time.Duration) (claim, error) {
+// Claim implements Store.
+func (m *memoryStore) Claim(_ context.Context, key, token string, lease time.Duration) (State, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	now := m.now().UnixNano()
 	m.dropExpired(now)
 	if e, ok := m.entries[key]; ok { // live: expired entries are gone
 		if e.token == "" {
-			return seen, nil
+			return Seen, nil
 		}
-		return inFlight, nil
+		return InFlight, nil
 	}
 	if len(m.byExpiry) >= m.maxEntries {
-		return full, nil
+		return Full, nil
 	}
 	e := &memoryEntry{key: key, token: token, expires: now + int64(lease)}
 	m.entries[key] = e
 	m.push(e)
-	return claimed, nil
+	return Claimed, nil
 }
 
-// Complete implements dedupeStore.
+// Complete implements Store.
 func (m *memoryStore) Complete(_ context.Context, key, token string, ttl time.Duration) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -84,7 +84,7 @@ func (m *memoryStore) Complete(_ context.Context, key, token string, ttl time.Du
 	return nil
 }
 
-// Release implements dedupeStore.
+// Release implements Store.
 func (m *memoryStore) Release(_ context.Context, key, token string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -176,5 +176,5 @@ func (m *memoryStore) swap(i, j int) {
 
 // Interface guards
 var (
-	_ dedupeStore = (*memoryStore)(nil)
+	_ Store = (*memoryStore)(nil)
 )

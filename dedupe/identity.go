@@ -1,4 +1,4 @@
-package biohook
+package dedupe
 
 import (
 	"bytes"

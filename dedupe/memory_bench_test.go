@@ -1,4 +1,4 @@
-package biohook
+package dedupe
 
 import (
 	"context"
@@ -16,7 +16,7 @@ import (
 func BenchmarkMemoryStore(b *testing.B) {
 	ctx := context.Background()
 	setup := func() (*memoryStore, func()) {
-		m := newMemoryStore(DefaultDedupeMaxEntries)
+		m := newMemoryStore(DefaultMaxEntries)
 		now := time.Unix(1000, 0)
 		m.now = func() time.Time { return now }
 		return m, func() { now = now.Add(time.Millisecond) }
