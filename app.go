@@ -1,7 +1,6 @@
 package biohook
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -9,25 +8,26 @@ import (
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
+
+	"github.com/biohook/caddy-biohook/durable"
 )
 
 func init() {
 	caddy.RegisterModule(App{})
 }
 
-// App starts and stops the spools of a config's durable routes, keeps the
-// identities of its dedupe routes, and checks, when the config starts, where
-// each biohook handler sits and what the logs and stores around it keep.
-// Routes ask for it as they are provisioned; it needs no configuration of
-// its own. Spools open when the config starts, not when it is only
-// validated, so `caddy validate` never touches a spool file a running Caddy
-// holds.
+// App is the biohook handlers' app, one per config: it checks, when the
+// config starts, where each handler sits and what the logs and stores
+// around it keep; it keeps the identities of the config's dedupe routes;
+// and it starts and stops the spools of its durable routes. Routes ask for
+// it as they are provisioned; it needs no configuration of its own. Spools
+// open when the config starts, not when it is only validated, so `caddy
+// validate` never touches a spool file a running Caddy holds.
 type App struct {
-	ctx      caddy.Context
-	logger   *zap.Logger
-	handlers []*Handler // the durable ones
-	opened   []*Handler // handlers whose spool this config holds
-	placed   []placed   // every biohook handler of the config's HTTP servers
+	ctx     caddy.Context
+	logger  *zap.Logger
+	durable durable.Routes // the config's durable routes
+	placed  []placed       // every biohook handler of the config's HTTP servers
 
 	derived *identitySet // of this config's unnamed dedupe routes
 }
@@ -68,11 +68,6 @@ func biohookApp(ctx caddy.Context) (*App, error) {
 	return v.(*App), nil
 }
 
-// register adds a durable route of this config.
-func (a *App) register(h *Handler) {
-	a.handlers = append(a.handlers, h)
-}
-
 // claimIdentity records the derived identity of an unnamed dedupe route of
 // this config. It reports false if another route of the config derived the
 // same: the two would share one memory of events. Each config has its own
@@ -93,14 +88,15 @@ func (a *App) place(h *Handler, srv *caddyhttp.Server) {
 	a.placed = append(a.placed, placed{h, srv})
 }
 
-// Start opens each spool (or takes the one a running config has open),
-// finds each route's server and hands the routes their spools: from here on,
-// the newest config's routes deliver what waits.
+// Start checks, on the loaded servers, where each handler sits and what
+// the logs and stores around it keep, then starts the durable routes: each
+// spool opens (or the one a running config has open is taken), and from
+// here on the newest config's routes deliver what waits.
 func (a *App) Start() error {
 	if err := a.checkPlacement(); err != nil {
 		return err
 	}
-	if err := a.checkRoutes(); err != nil {
+	if err := a.durable.Check(); err != nil {
 		return err
 	}
 	a.warnLogs()
@@ -109,46 +105,7 @@ func (a *App) Start() error {
 			p.h.Dedupe.WarnPersistence(a.logger)
 		}
 	}
-	for _, h := range a.handlers {
-		v, _, err := spoolPool.LoadOrNew(h.Durable.poolKey, func() (caddy.Destructor, error) {
-			return h.Durable.open(a.logger.Named("spool"))
-		})
-		if err != nil {
-			_ = a.Stop()
-			return fmt.Errorf("biohook durable: %w", err)
-		}
-		a.opened = append(a.opened, h)
-		h.durable.spool.Store(&spoolRef{v.(spooler)})
-	}
-	servers := a.httpApp()
-	for _, h := range a.handlers {
-		if servers != nil {
-			if srv := findServer(servers, h); srv != nil {
-				h.durable.server.Store(srv)
-			}
-		}
-		if h.durable.server.Load() == nil {
-			a.logger.Warn("durable route's server not found; deliveries wait for the route's first request",
-				zap.String("vendor", h.vendorName))
-		}
-		h.durable.spooler().attach(h)
-	}
-	return nil
-}
-
-// checkRoutes refuses two durable routes that share a spool and a name: the
-// spool could not tell whose events are whose.
-func (a *App) checkRoutes() error {
-	seen := make(map[string]bool)
-	for _, h := range a.handlers {
-		key := h.Durable.poolKey + "\x00" + h.durable.name
-		if seen[key] {
-			return fmt.Errorf("biohook durable: two %s routes share the spool %s: give each a name (durable { name ... })",
-				h.vendorName, h.Durable.where())
-		}
-		seen[key] = true
-	}
-	return nil
+	return a.durable.Start(a.logger, a.httpApp())
 }
 
 // checkPlacement checks again, on the loaded servers, what each handler
@@ -200,15 +157,7 @@ func (a *App) httpApp() *caddyhttp.App {
 // config's routes have taken over), and the last config to let go of a
 // spool closes it once its writes are done.
 func (a *App) Stop() error {
-	for _, h := range a.opened {
-		if sp := h.durable.spooler(); sp != nil {
-			sp.detach(h)
-		}
-		if _, err := spoolPool.Delete(h.Durable.poolKey); err != nil {
-			a.logger.Error("closing spool", zap.String("spool", h.Durable.where()), zap.Error(err))
-		}
-	}
-	a.opened = nil
+	a.durable.Stop(a.logger)
 	return nil
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/dustin/go-humanize"
 
 	"github.com/biohook/caddy-biohook/dedupe"
+	"github.com/biohook/caddy-biohook/durable"
 )
 
 func init() {
@@ -120,8 +121,8 @@ func (h *Handler) unmarshalCommon(d *caddyfile.Dispenser) ([]caddyfile.Token, er
 				return nil, err
 			}
 		case "durable":
-			h.Durable = new(Durable)
-			if err := h.Durable.unmarshalCaddyfile(d); err != nil {
+			h.Durable = new(durable.Config)
+			if err := h.Durable.UnmarshalCaddyfile(d); err != nil {
 				return nil, err
 			}
 		default:

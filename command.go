@@ -5,6 +5,8 @@ import (
 
 	caddycmd "github.com/caddyserver/caddy/v2/cmd"
 	"github.com/spf13/cobra"
+
+	"github.com/biohook/caddy-biohook/durable"
 )
 
 func init() {
@@ -26,7 +28,7 @@ Each vendor has built-in sample events (--event), so a route can be tried
 before the vendor is wired up. See docs/cli.md.
 `,
 		CobraFunc: func(cmd *cobra.Command) {
-			cmd.AddCommand(sendCommand(), signCommand(), verifyCommand(), dlqCommand(), keygenCommand(), versionCommand())
+			cmd.AddCommand(sendCommand(), signCommand(), verifyCommand(), durable.DLQCommand(), keygenCommand(), versionCommand())
 		},
 	})
 }

@@ -3,29 +3,15 @@ package biohook
 import (
 	"fmt"
 	"net"
-	"os"
 	"os/exec"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
-)
 
-// redisAddr is the Redis the tests share: BIOHOOK_TEST_REDIS, which .ci/run
-// sets, or else the one TestMain starts when redis-server is installed.
-// Without either the tests fail in CI and are skipped elsewhere.
-func redisAddr(t testing.TB) string {
-	t.Helper()
-	addr := os.Getenv("BIOHOOK_TEST_REDIS")
-	if addr == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("BIOHOOK_TEST_REDIS is not set: .ci/run starts redis-server and sets it")
-		}
-		t.Skip("no Redis for the tests: " + redisHint)
-	}
-	return addr
-}
+	"github.com/biohook/caddy-biohook/internal/testutil"
+)
 
 // redisInstanceSite is one Caddy instance in front of up, deduplicating on
 // the Redis at addr.
@@ -179,7 +165,7 @@ type redisServer struct {
 }
 
 func startRedis(t *testing.T, addr string) *redisServer {
-	s := &redisServer{path: redisServerPath(t), addr: addr}
+	s := &redisServer{path: testutil.RedisServerPath(t), addr: addr}
 	s.start(t)
 	t.Cleanup(s.stop)
 	return s
@@ -187,7 +173,7 @@ func startRedis(t *testing.T, addr string) *redisServer {
 
 func (s *redisServer) start(t *testing.T) {
 	_, port, _ := net.SplitHostPort(s.addr)
-	s.cmd = redisCmd(s.path, "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", t.TempDir())
+	s.cmd = testutil.RedisCmd(s.path, "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", t.TempDir())
 	if err := s.cmd.Start(); err != nil {
 		t.Fatalf("redis-server: %v", err)
 	}

@@ -33,6 +33,32 @@ func adminJSON(t *testing.T, method, path, body string, into any) {
 	}
 }
 
+// deadLetter is a dead letter as the admin API lists it.
+type deadLetter struct {
+	Key        string    `json:"key"`
+	ID         string    `json:"id"`
+	Route      string    `json:"route"`
+	Type       string    `json:"type,omitempty"`
+	Subject    string    `json:"subject,omitempty"`
+	Spool      string    `json:"spool"`
+	Attempts   int       `json:"attempts"`
+	Enqueued   time.Time `json:"enqueued"`
+	DeadAt     time.Time `json:"dead_at"`
+	Reason     string    `json:"reason"`
+	LastStatus int       `json:"last_status,omitempty"`
+}
+
+// spoolStats is a spool as the admin API shows it, with its routes.
+type spoolStats struct {
+	Spool  string `json:"spool"`
+	Routes []struct {
+		Route    string `json:"route"`
+		Pending  int    `json:"pending"`
+		InFlight int    `json:"in_flight"`
+	} `json:"routes"`
+	Dead int `json:"dead"`
+}
+
 func deadLetters(t *testing.T) []deadLetter {
 	var letters []deadLetter
 	adminJSON(t, http.MethodGet, "/biohook/dead", "", &letters)

@@ -11,6 +11,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/biohook/caddy-biohook/dedupe"
+	"github.com/biohook/caddy-biohook/durable"
 	"github.com/biohook/caddy-biohook/vendors"
 )
 
@@ -71,6 +72,56 @@ func (h *Handler) answerDuplicate(w *answerWriter, r *http.Request, id string) e
 	w.replied = true
 	writeAnswer(w.ResponseWriter, answer)
 	return nil
+}
+
+var rejSpoolDown = &vendors.Rejection{Status: http.StatusServiceUnavailable, Code: "spool_unavailable",
+	Err: errors.New("the event could not be stored")}
+
+// enqueue stores the verified event and answers the vendor: success once
+// the event is on disk, 503 (which every vendor retries) if it could not be
+// stored. The next handler sees the event later, from the spool.
+func (h *Handler) enqueue(w http.ResponseWriter, r *http.Request, out []byte, meta eventMeta) error {
+	ev := durable.Event{Key: eventKey(h.route.Name(), meta.Source, meta.ID), ID: meta.ID, Type: meta.Type, Subject: meta.Subject}
+	duplicate, err := h.route.Enqueue(r, out, ev)
+	if err != nil {
+		if !errors.Is(err, durable.ErrNotStarted) {
+			h.logger.Error("storing an event", zap.String("vendor", h.vendorName), zap.String("event_id", meta.ID), zap.Error(err))
+		}
+		return h.refuse(w, r, rejSpoolDown)
+	}
+	if duplicate {
+		return h.answerDuplicate(newAnswerWriter(w, nil), r, meta.ID)
+	}
+	return h.answerQueued(w)
+}
+
+// answerQueued tells the vendor its delivery was received, as the vendor
+// expects a success to look.
+func (h *Handler) answerQueued(w http.ResponseWriter) error {
+	answer := vendors.Answer{Status: http.StatusOK, ContentType: "application/json", Body: []byte(`{"queued":true}`)}
+	if h.acker != nil {
+		if a, replace := h.acker.Acknowledge(http.StatusOK, http.Header{}); replace {
+			answer = a
+		}
+	}
+	writeAnswer(w, answer)
+	return nil
+}
+
+// serveRedelivery hands a spooled event to the next handler in place of a
+// live delivery, with the placeholders a live one sets, and tells the spool
+// what it answered. Nothing answering is a failed attempt (no_upstream).
+func (h *Handler) serveRedelivery(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler, m *durable.Redelivery) error {
+	ev, vendor := m.Prepare(r)
+	addPlaceholders(r, vendor, eventMeta{ID: ev.ID, Type: ev.Type, Subject: ev.Subject})
+	aw := newAnswerWriter(w, nil)
+	err := next.ServeHTTP(aw, r)
+	if err == nil && aw.status == 0 {
+		h.logNoUpstream(r, ev.ID)
+		err = errNoUpstream
+	}
+	m.Answered(aw.status, err)
+	return err
 }
 
 // retryAfter is the Retry-After of a 503: long enough for an in-flight

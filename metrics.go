@@ -3,7 +3,6 @@ package biohook
 import (
 	"errors"
 	"strconv"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -29,23 +28,9 @@ var (
 		Namespace: "caddy", Subsystem: "biohook", Name: "upstream_responses_total",
 		Help: "Answers of the next handler to forwarded deliveries, by status class (2xx..5xx, or error).",
 	}, []string{"vendor", "class"})
-
-	durableTotal = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Namespace: "caddy", Subsystem: "biohook", Name: "durable_events_total",
-		Help: "Durable delivery by vendor and stage: enqueued, delivered, retried (a failed attempt) or dead.",
-	}, []string{"vendor", "stage"})
-	durablePending = prometheus.NewGaugeVec(prometheus.GaugeOpts{
-		Namespace: "caddy", Subsystem: "biohook", Name: "durable_pending",
-		Help: "Events stored and waiting for delivery.",
-	}, []string{"vendor"})
-	durableOldest = prometheus.NewGaugeVec(prometheus.GaugeOpts{
-		Namespace: "caddy", Subsystem: "biohook", Name: "durable_oldest_pending_seconds",
-		Help: "Age of the oldest event waiting for delivery; 0 when none waits.",
-	}, []string{"vendor"})
 )
 
-var collectors = []prometheus.Collector{deliveriesTotal, rejectionsTotal, processSeconds, upstreamTotal,
-	durableTotal, durablePending, durableOldest}
+var collectors = []prometheus.Collector{deliveriesTotal, rejectionsTotal, processSeconds, upstreamTotal}
 
 // registerMetrics adds the collectors to a config's registry; every config
 // load brings a new registry, and routes of one config share it.
@@ -73,8 +58,6 @@ type vendorMetrics struct {
 	rejected  prometheus.Counter
 	process   prometheus.Observer
 	upstream  [6]prometheus.Counter // 0: error; 2..5: status class (1 unused)
-
-	durableEnqueued, durableDelivered, durableRetried, durableDead prometheus.Counter
 }
 
 func newVendorMetrics(vendor string) *vendorMetrics {
@@ -84,11 +67,6 @@ func newVendorMetrics(vendor string) *vendorMetrics {
 		duplicate: deliveriesTotal.WithLabelValues(vendor, "duplicate"),
 		rejected:  deliveriesTotal.WithLabelValues(vendor, "rejected"),
 		process:   processSeconds.WithLabelValues(vendor),
-
-		durableEnqueued:  durableTotal.WithLabelValues(vendor, "enqueued"),
-		durableDelivered: durableTotal.WithLabelValues(vendor, "delivered"),
-		durableRetried:   durableTotal.WithLabelValues(vendor, "retried"),
-		durableDead:      durableTotal.WithLabelValues(vendor, "dead"),
 	}
 	m.upstream[0] = upstreamTotal.WithLabelValues(vendor, "error")
 	// No 1xx series: an informational answer (103 Early Hints) goes to the
@@ -115,43 +93,4 @@ func (m *vendorMetrics) answered(status int, err error) {
 		class = 0
 	}
 	m.upstream[class].Inc()
-}
-
-// gaugeEvery is how often a spool publishes its pending gauges.
-const gaugeEvery = time.Second
-
-// setGauges publishes, per vendor, how many events wait and the age of the
-// oldest; a vendor with nothing waiting any more goes to zero.
-func (s *boltSpool) setGauges(now time.Time) {
-	type pending struct {
-		count  int
-		oldest time.Time
-	}
-	byVendor := make(map[string]*pending)
-	for _, rs := range s.routes { // a route with nothing waiting shows 0
-		byVendor[rs.vendor] = &pending{oldest: now}
-	}
-	for _, e := range s.entries {
-		vendor := s.route(e.route).vendor
-		p := byVendor[vendor]
-		if p == nil {
-			p = &pending{oldest: now}
-			byVendor[vendor] = p
-		}
-		p.count++
-		if e.enqueued.Before(p.oldest) {
-			p.oldest = e.enqueued
-		}
-	}
-	for vendor := range s.gaugeVendors {
-		if byVendor[vendor] == nil {
-			durablePending.WithLabelValues(vendor).Set(0)
-			durableOldest.WithLabelValues(vendor).Set(0)
-		}
-	}
-	for vendor, p := range byVendor {
-		s.gaugeVendors[vendor] = struct{}{}
-		durablePending.WithLabelValues(vendor).Set(float64(p.count))
-		durableOldest.WithLabelValues(vendor).Set(now.Sub(p.oldest).Seconds())
-	}
 }

@@ -18,6 +18,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/biohook/caddy-biohook/dedupe"
+	"github.com/biohook/caddy-biohook/durable"
 	"github.com/biohook/caddy-biohook/vendors"
 )
 
@@ -50,7 +51,7 @@ type Handler struct {
 
 	// Store each event before answering the vendor, then deliver it with
 	// retries; see Durable.
-	Durable *Durable `json:"durable,omitempty"`
+	Durable *durable.Config `json:"durable,omitempty"`
 
 	// The addresses deliveries may come from: IP addresses and CIDR ranges,
 	// IPv4 or IPv6 ({env.*} and {file.*} may hold several, separated by
@@ -74,7 +75,7 @@ type Handler struct {
 	metrics    *vendorMetrics
 	logger     *zap.Logger
 
-	durable *durableRoute // set up when Durable is
+	route *durable.Route // the route's spool handle, set up when Durable is
 }
 
 // CaddyModule returns the Caddy module information.
@@ -127,9 +128,35 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 			return err
 		}
 	}
+	if err := durable.RegisterMetrics(ctx.GetMetricsRegistry(), h.vendorName); err != nil {
+		return fmt.Errorf("biohook: metrics: %w", err)
+	}
 	if h.Durable != nil {
 		return h.provisionDurable(ctx)
 	}
+	return nil
+}
+
+// provisionDurable settles the route's spool settings and registers the
+// route with the config's biohook app, which opens the spool at start.
+func (h *Handler) provisionDurable(ctx caddy.Context) error {
+	spec := durable.RouteSpec{Vendor: h.vendorName, Owner: h}
+	if km, ok := h.vendor.(vendors.KeyMaterialer); ok {
+		spec.KeyMaterial = km.KeyMaterial
+	}
+	if pr, ok := h.vendor.(vendors.PathRedactor); ok {
+		spec.RedactPath = pr.RedactPath
+	}
+	route, err := h.Durable.Provision(ctx, spec)
+	if err != nil {
+		return err
+	}
+	app, err := biohookApp(ctx)
+	if err != nil {
+		return fmt.Errorf("biohook durable: %w", err)
+	}
+	h.route = route
+	app.durable.Add(route)
 	return nil
 }
 
@@ -183,7 +210,7 @@ func (h *Handler) Validate() error {
 		return h.Dedupe.Validate(skew)
 	}
 	if h.Durable != nil {
-		return h.Durable.validate(skew)
+		return h.Durable.Validate(skew)
 	}
 	return nil
 }
@@ -193,8 +220,8 @@ const routeHeader = "Biohook-Route"
 
 // ServeHTTP verifies and normalises one delivery, then hands it on.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
-	if h.Durable != nil { // only a durable route's own spool marks requests
-		if m, ok := r.Context().Value(redeliveryKey{}).(*redelivery); ok && h.ownsRedelivery(m) {
+	if h.route != nil { // only a durable route's own spool marks requests
+		if m, ok := durable.Redelivered(r); ok && h.route.Owns(m) {
 			return h.serveRedelivery(w, r, next, m)
 		}
 	}

@@ -1,7 +1,10 @@
-package biohook
+package durable
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"testing"
 	"time"
 
@@ -9,7 +12,7 @@ import (
 )
 
 func sampleRecord() *record {
-	return &record{Key: eventKey("entrust", "https://biohook.dev/vendors/entrust", "e1"), ID: "e1", Type: "user.updated",
+	return &record{Key: testEventKey("entrust", "https://biohook.dev/vendors/entrust", "e1"), ID: "e1", Type: "user.updated",
 		Subject: "s", Route: "entrust", Order: "s", Vendor: "entrust", ContentType: "application/cloudevents+json",
 		Host: "hooks.example.com", Path: "/hooks/entrust", RemoteAddr: "203.0.113.5:4711", TLS: true,
 		Enqueued: time.Unix(1700000000, 0).UTC(), NextAt: time.Unix(1700000001, 0).UTC(), Attempts: 2,
@@ -112,4 +115,18 @@ func TestRetryWait(t *testing.T) {
 	if _, ok := s.wait(3); ok {
 		t.Error("a spent schedule still waits")
 	}
+}
+
+// testEventKey is a key shaped as the handler makes them: a digest of the
+// route, the event's source and its id, in 32 hex digits.
+func testEventKey(route, source, id string) string {
+	sum := sha256.Sum256([]byte(route + "\x00" + source + "\x00" + id))
+	return hex.EncodeToString(sum[:16])
+}
+
+// recordV1Bytes lays out a record of the format before records were signed:
+// a 4-byte length, the metadata, the body.
+func recordV1Bytes(meta, body string) []byte {
+	b := binary.BigEndian.AppendUint32(nil, uint32(len(meta)))
+	return append(append(b, meta...), body...)
 }

@@ -1,4 +1,4 @@
-package biohook
+package durable
 
 import (
 	"bytes"
@@ -13,9 +13,9 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// dlqCommand lists and replays dead letters through a running Caddy's
-// admin API.
-func dlqCommand() *cobra.Command {
+// DLQCommand is `caddy biohook dlq`: it lists and replays dead letters
+// through a running Caddy's admin API.
+func DLQCommand() *cobra.Command {
 	var address, config, adapter string
 	cmd := &cobra.Command{
 		Use:   "dlq ls | dlq replay <key or event id>... | dlq replay --all",

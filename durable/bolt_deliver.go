@@ -1,4 +1,4 @@
-package biohook
+package durable
 
 import (
 	"context"
@@ -46,14 +46,14 @@ func (s *boltSpool) dispatch(now time.Time) time.Duration {
 			sleep = min(sleep, wait)
 			continue
 		}
-		if rs.inFlight >= rs.handler.Durable.Concurrency {
+		if rs.inFlight >= rs.route.cfg.Concurrency {
 			continue // an attempt ending wakes the loop
 		}
 		e.inFlight = true
 		rs.inFlight++
 		free--
 		s.wg.Add(1)
-		go s.attempt(e, rs.handler)
+		go s.attempt(e, rs.route)
 	}
 	live = append(live, s.order[i:]...)
 	clear(s.order[len(live):])
@@ -65,15 +65,15 @@ func (s *boltSpool) dispatch(now time.Time) time.Duration {
 func (s *boltSpool) freeSlots() int {
 	free := 0
 	for _, rs := range s.routes {
-		if rs.handler != nil {
-			free += max(0, rs.handler.Durable.Concurrency-rs.inFlight)
+		if rs.route != nil {
+			free += max(0, rs.route.cfg.Concurrency-rs.inFlight)
 		}
 	}
 	return free
 }
 
 // attempt delivers one event through its route and settles the outcome.
-func (s *boltSpool) attempt(e *entry, h *Handler) {
+func (s *boltSpool) attempt(e *entry, rt *Route) {
 	defer s.wg.Done()
 	rec, err := s.file.load(e.seq)
 	if errors.Is(err, errNoRecord) {
@@ -92,28 +92,28 @@ func (s *boltSpool) attempt(e *entry, h *Handler) {
 		s.finish(e, func() { e.nextAt = time.Now().Add(time.Second) })
 		return
 	}
-	if !h.durable.authentic(rec, true) {
-		s.refuse(e, h, rec)
+	if !rt.authentic(rec, true) {
+		s.refuse(e, rt, rec)
 		return
 	}
 	if len(rec.MAC) == 0 {
-		h.durable.adopt(rec) // signed when the attempt is recorded
+		rt.adopt(rec) // signed when the attempt is recorded
 	}
-	ctx, cancel := context.WithTimeout(s.ctx, time.Duration(h.Durable.AttemptTimeout))
-	res := h.redeliver(ctx, rec, e.attempts+1)
+	ctx, cancel := context.WithTimeout(s.ctx, time.Duration(rt.cfg.AttemptTimeout))
+	res := rt.redeliver(ctx, rec, e.attempts+1)
 	cancel()
 	if s.ctx.Err() != nil {
 		// The spool is closing: the event stays as it was, for the next start.
 		s.finish(e, nil)
 		return
 	}
-	s.settle(e, h, rec, res)
+	s.settle(e, rt, rec, res)
 }
 
 // refuse dead-letters a record whose MAC does not verify (a key rotated
 // away, or a file written by another hand): it is never delivered. It stays
 // as it was, for inspection, and for a replay once the key is back.
-func (s *boltSpool) refuse(e *entry, h *Handler, rec *record) {
+func (s *boltSpool) refuse(e *entry, rt *Route, rec *record) {
 	now := time.Now()
 	rec.Attempts, rec.DeadAt, rec.Reason = e.attempts, now, reasonUnauthenticated
 	if err := s.file.dead(rec); err != nil {
@@ -121,7 +121,7 @@ func (s *boltSpool) refuse(e *entry, h *Handler, rec *record) {
 		s.finish(e, func() { e.nextAt = now.Add(time.Second) })
 		return
 	}
-	h.noteUnauthenticated(rec)
+	rt.noteUnauthenticated(rec)
 	s.finish(e, func() { s.drop(e) })
 }
 
@@ -152,10 +152,10 @@ func (r attemptResult) reason() string {
 // settle records the outcome: delivered, tried again later, or dead. The
 // queue changes only once the file has: if the write fails, the event stays
 // as it was and is tried again in a second.
-func (s *boltSpool) settle(e *entry, h *Handler, rec *record, res attemptResult) {
+func (s *boltSpool) settle(e *entry, rt *Route, rec *record, res attemptResult) {
 	now := time.Now()
 	rec.Attempts = e.attempts
-	v := decide(h.Durable, rec, res, now)
+	v := decide(rt.cfg, rec, res, now)
 	var err error
 	switch v {
 	case delivered:
@@ -170,7 +170,7 @@ func (s *boltSpool) settle(e *entry, h *Handler, rec *record, res attemptResult)
 		s.finish(e, func() { e.nextAt = now.Add(time.Second) })
 		return
 	}
-	h.noteOutcome(rec, v)
+	rt.noteOutcome(rec, v)
 	s.finish(e, func() {
 		switch v {
 		case delivered:
@@ -231,9 +231,9 @@ func (s *boltSpool) forget() {
 	var remember, keepDead time.Duration
 	s.mu.Lock()
 	for _, rs := range s.routes {
-		if rs.handler != nil {
-			remember = max(remember, time.Duration(rs.handler.Durable.Remember))
-			keepDead = max(keepDead, time.Duration(rs.handler.Durable.KeepDead))
+		if rs.route != nil {
+			remember = max(remember, time.Duration(rs.route.cfg.Remember))
+			keepDead = max(keepDead, time.Duration(rs.route.cfg.KeepDead))
 		}
 	}
 	s.mu.Unlock()
@@ -254,16 +254,16 @@ func (s *boltSpool) retireOrphans(now time.Time) {
 	s.mu.Lock()
 	maxAge := time.Duration(0)
 	for _, rs := range s.routes {
-		if rs.handler != nil {
-			maxAge = max(maxAge, time.Duration(rs.handler.Durable.MaxAge))
+		if rs.route != nil {
+			maxAge = max(maxAge, time.Duration(rs.route.cfg.MaxAge))
 		}
 	}
 	if maxAge == 0 {
-		maxAge = DefaultDurableMaxAge
+		maxAge = DefaultMaxAge
 	}
 	var orphans []*entry
 	for _, e := range s.entries {
-		if rs := s.route(e.route); rs.handler == nil && !e.inFlight && now.Sub(e.enqueued) > maxAge {
+		if rs := s.route(e.route); rs.route == nil && !e.inFlight && now.Sub(e.enqueued) > maxAge {
 			e.inFlight = true // no attempt starts while it is retired
 			orphans = append(orphans, e)
 		}

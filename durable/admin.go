@@ -1,4 +1,4 @@
-package biohook
+package durable
 
 import (
 	"encoding/json"

@@ -1,4 +1,4 @@
-package biohook
+package durable
 
 import (
 	"bytes"
@@ -30,9 +30,9 @@ import (
 // redeliveryKey is the context key of the marker.
 type redeliveryKey struct{}
 
-// redelivery is the marker, and where the route's handler leaves what the
+// Redelivery is the marker, and where the route's handler leaves what the
 // next handler answered.
-type redelivery struct {
+type Redelivery struct {
 	spool   spooler
 	route   string
 	rec     *record
@@ -51,15 +51,15 @@ var (
 // redeliver sends rec through the route's server and reports the outcome.
 // The request runs in the spool's goroutine, not in a connection's: a panic
 // in any handler of the route is caught here, as net/http would have.
-func (h *Handler) redeliver(ctx context.Context, rec *record, attempt int) (res attemptResult) {
+func (rt *Route) redeliver(ctx context.Context, rec *record, attempt int) (res attemptResult) {
 	defer func() {
 		if p := recover(); p != nil {
-			h.logger.Error("handler panicked delivering a spooled event", zap.String("vendor", h.vendorName),
+			rt.logger.Error("handler panicked delivering a spooled event", zap.String("vendor", rt.vendor),
 				zap.String("event_id", rec.ID), zap.Any("panic", p), zap.Stack("stack"))
 			res = attemptResult{err: errPanicked}
 		}
 	}()
-	srv := h.durable.server.Load()
+	srv := rt.server.Load()
 	if srv == nil {
 		return attemptResult{err: errNoServer}
 	}
@@ -67,9 +67,9 @@ func (h *Handler) redeliver(ctx context.Context, rec *record, attempt int) (res 
 	if err != nil {
 		return attemptResult{err: err}
 	}
-	m := &redelivery{spool: h.durable.spooler(), route: h.durable.name, rec: rec, attempt: attempt}
+	m := &Redelivery{spool: rt.spooler(), route: rt.name, rec: rec, attempt: attempt}
 	req = req.WithContext(context.WithValue(req.Context(), redeliveryKey{}, m))
-	w := &statusWriter{header: make(http.Header)}
+	w := &sink{header: make(http.Header)}
 	srv.ServeHTTP(w, req)
 	if !m.reached {
 		return attemptResult{status: w.status}
@@ -119,11 +119,20 @@ func eventHeader(h http.Header, rec *record, attempt int) http.Header {
 	return h
 }
 
-// serveRedelivery hands a spooled event to the next handler in place of a
-// live delivery, and notes what it answered. Headers the handlers before
-// this one set are kept, as a live delivery's are; the event's own are set
-// again, in case one of them changed them.
-func (h *Handler) serveRedelivery(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler, m *redelivery) error {
+// Redelivered is the marker of a request the spool sends, if r is one. The
+// handler that owns it (Route.Owns) hands the event on in place of a live
+// delivery: Prepare, the next handler, then Answered.
+func Redelivered(r *http.Request) (*Redelivery, bool) {
+	m, ok := r.Context().Value(redeliveryKey{}).(*Redelivery)
+	return m, ok
+}
+
+// Prepare makes r the delivery of the spooled event: its body and its
+// headers (the event's own are set again, in case a handler before this
+// one changed them; the others it set are kept, as a live delivery's are).
+// It notes that the delivery reached the route's handler, and returns the
+// event and the vendor that sent it.
+func (m *Redelivery) Prepare(r *http.Request) (ev Event, vendor string) {
 	m.reached = true
 	rec := m.rec
 	eventHeader(r.Header, rec, m.attempt)
@@ -131,69 +140,53 @@ func (h *Handler) serveRedelivery(w http.ResponseWriter, r *http.Request, next c
 	r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(rec.Body)), nil }
 	r.ContentLength = int64(len(rec.Body))
 	r.TransferEncoding, r.Trailer = nil, nil
-	addPlaceholders(r, rec.Vendor, eventMeta{ID: rec.ID, Type: rec.Type, Subject: rec.Subject})
-	sw := &statusWriter{ResponseWriter: w}
-	err := next.ServeHTTP(sw, r)
-	if err == nil && sw.status == 0 {
-		h.logNoUpstream(r, rec.ID)
-		err = errNoUpstream
-	}
-	m.status, m.err = sw.status, err
+	return Event{Key: rec.Key, ID: rec.ID, Type: rec.Type, Subject: rec.Subject}, rec.Vendor
+}
+
+// Answered notes what the next handler answered: its status (0 if none)
+// and error. An error with no status written counts with the status the
+// error carries, if it is a caddyhttp.HandlerError.
+func (m *Redelivery) Answered(status int, err error) {
+	m.status, m.err = status, err
 	if err != nil && m.status == 0 {
 		var he caddyhttp.HandlerError
 		if errors.As(err, &he) {
 			m.status = he.StatusCode
 		}
 	}
-	return err
 }
 
-// statusWriter keeps the first final status written through it. With no
-// ResponseWriter under it, it is the end of the line: the answer is dropped.
-type statusWriter struct {
-	http.ResponseWriter
+// sink is the end of the line of a spooled delivery: it keeps the first
+// final status written to it and drops the answer.
+type sink struct {
 	header http.Header
 	status int
 }
 
-func (w *statusWriter) Header() http.Header {
-	if w.ResponseWriter == nil {
-		return w.header
-	}
-	return w.ResponseWriter.Header()
-}
+func (w *sink) Header() http.Header { return w.header }
 
-func (w *statusWriter) WriteHeader(status int) {
+func (w *sink) WriteHeader(status int) {
 	if w.status == 0 && status >= 200 {
 		w.status = status
 	}
-	if w.ResponseWriter != nil {
-		w.ResponseWriter.WriteHeader(status)
-	}
 }
 
-func (w *statusWriter) Write(p []byte) (int, error) {
+func (w *sink) Write(p []byte) (int, error) {
 	if w.status == 0 {
 		w.status = http.StatusOK
 	}
-	if w.ResponseWriter == nil {
-		return len(p), nil
-	}
-	return w.ResponseWriter.Write(p)
+	return len(p), nil
 }
 
-// Unwrap lets http.ResponseController reach the writer underneath.
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
-// findServer is the server whose routes hold h, searched through subroutes
-// and named routes; nil if h is somewhere it cannot see.
-func findServer(app *caddyhttp.App, h *Handler) *caddyhttp.Server {
+// findServer is the server whose routes hold owner, searched through
+// subroutes and named routes; nil if owner is somewhere it cannot see.
+func findServer(app *caddyhttp.App, owner caddyhttp.MiddlewareHandler) *caddyhttp.Server {
 	for _, srv := range app.Servers {
-		if routesHold(srv.Routes, h) {
+		if routesHold(srv.Routes, owner) {
 			return srv
 		}
 		for _, route := range srv.NamedRoutes {
-			if route != nil && routesHold(caddyhttp.RouteList{*route}, h) {
+			if route != nil && routesHold(caddyhttp.RouteList{*route}, owner) {
 				return srv
 			}
 		}
@@ -201,18 +194,15 @@ func findServer(app *caddyhttp.App, h *Handler) *caddyhttp.Server {
 	return nil
 }
 
-func routesHold(routes caddyhttp.RouteList, h *Handler) bool {
+func routesHold(routes caddyhttp.RouteList, owner caddyhttp.MiddlewareHandler) bool {
 	for _, route := range routes {
 		for _, mh := range route.Handlers {
-			switch mh := mh.(type) {
-			case *Handler:
-				if mh == h {
+			if sub, ok := mh.(*caddyhttp.Subroute); ok {
+				if routesHold(sub.Routes, owner) {
 					return true
 				}
-			case *caddyhttp.Subroute:
-				if routesHold(mh.Routes, h) {
-					return true
-				}
+			} else if mh == owner { // owner is a pointer: compared, never a panic
+				return true
 			}
 		}
 	}

@@ -1,4 +1,4 @@
-package biohook
+package durable
 
 import (
 	"context"
@@ -80,7 +80,7 @@ func (s *redisSpool) stats(now time.Time) []routeStats {
 		n, oldest, _ := s.routeCounts(ctx, name)
 		s.mu.Lock()
 		rs := s.routes[name]
-		st := routeStats{Route: name, Vendor: rs.vendor, Active: rs.handler != nil, InFlight: rs.inFlight, Pending: int(n)}
+		st := routeStats{Route: name, Vendor: rs.vendor, Active: rs.route != nil, InFlight: rs.inFlight, Pending: int(n)}
 		s.mu.Unlock()
 		if !oldest.IsZero() {
 			st.OldestSeconds = now.Sub(oldest).Seconds()
@@ -130,7 +130,7 @@ func (s *redisSpool) replay(pick func(*record) bool, route string) (int, error) 
 	if err != nil {
 		return 0, err
 	}
-	var target *durableRoute
+	var target *Route
 	if route != "" {
 		target = s.runningRoute(route)
 	}
@@ -142,13 +142,10 @@ func (s *redisSpool) replay(pick func(*record) bool, route string) (int, error) 
 		if route != "" && target == nil {
 			return replayed, errRouteNotRunning
 		}
-		if target != nil && !target.move(rec, false) {
-			s.logger.Warn("dead letter not moved: its record does not authenticate under the route's keys",
-				zap.String("key", rec.Key), zap.String("route", route))
+		if target != nil && !target.moveLogged(rec, false, s.logger) {
 			continue
 		}
-		rec.Attempts, rec.Enqueued, rec.NextAt = 0, now, now
-		rec.DeadAt, rec.Reason, rec.LastStatus, rec.LastError = time.Time{}, "", 0, ""
+		rec.revive(now)
 		value, err := rec.encode()
 		if err != nil {
 			return replayed, err
@@ -181,8 +178,8 @@ func (s *redisSpool) forget() {
 	var keep time.Duration
 	s.mu.Lock()
 	for _, rs := range s.routes {
-		if rs.handler != nil {
-			keep = max(keep, time.Duration(rs.handler.Durable.KeepDead))
+		if rs.route != nil {
+			keep = max(keep, time.Duration(rs.route.cfg.KeepDead))
 		}
 	}
 	s.mu.Unlock()

@@ -1,4 +1,4 @@
-package biohook
+package durable
 
 import (
 	"context"
@@ -78,8 +78,8 @@ func (s *redisSpool) dispatch() {
 	}
 	var routes []work
 	for name, rs := range s.routes {
-		if rs.ready() && rs.inFlight < rs.handler.Durable.Concurrency {
-			routes = append(routes, work{name, rs, rs.handler.Durable.Concurrency - rs.inFlight})
+		if rs.ready() && rs.inFlight < rs.route.cfg.Concurrency {
+			routes = append(routes, work{name, rs, rs.route.cfg.Concurrency - rs.inFlight})
 		}
 	}
 	s.mu.Unlock()
@@ -90,16 +90,16 @@ func (s *redisSpool) dispatch() {
 
 func (s *redisSpool) claim(name string, rs *routeState, free int) {
 	s.mu.Lock()
-	h := rs.handler
+	rt := rs.route
 	s.mu.Unlock()
-	if h == nil {
+	if rt == nil {
 		return
 	}
 	ctx, cancel := context.WithTimeout(s.ctx, 2*time.Second)
 	defer cancel()
 	now := time.Now()
 	due, lease, _ := s.routeKeys(name)
-	leaseUntil := now.Add(time.Duration(h.Durable.AttemptTimeout) + redisLeaseSlack)
+	leaseUntil := now.Add(time.Duration(rt.cfg.AttemptTimeout) + redisLeaseSlack)
 	orders, _, _ := s.orderKeys(name, "")
 	keys, err := redisClaim.Run(ctx, s.client, []string{due, lease, orders, s.holders(name)},
 		ms(now), free, ms(leaseUntil), s.orderQueues(name), redisClaimScan, s.owner).StringSlice()
@@ -123,7 +123,7 @@ func (s *redisSpool) claim(name string, rs *routeState, free int) {
 	s.mu.Unlock()
 	for _, rec := range recs {
 		s.wg.Add(1)
-		go s.attempt(name, rs, h, rec)
+		go s.attempt(name, rs, rt, rec)
 	}
 }
 
@@ -157,7 +157,7 @@ func (s *redisSpool) load(ctx context.Context, keys []string) ([]*record, error)
 	return recs, nil
 }
 
-func (s *redisSpool) attempt(name string, rs *routeState, h *Handler, rec *record) {
+func (s *redisSpool) attempt(name string, rs *routeState, rt *Route, rec *record) {
 	defer s.wg.Done()
 	defer func() {
 		s.mu.Lock()
@@ -165,23 +165,23 @@ func (s *redisSpool) attempt(name string, rs *routeState, h *Handler, rec *recor
 		s.mu.Unlock()
 		s.signal()
 	}()
-	if !h.durable.authentic(rec, false) {
-		s.refuse(name, rec, h)
+	if !rt.authentic(rec, false) {
+		s.refuse(name, rec, rt)
 		return
 	}
-	ctx, cancel := context.WithTimeout(s.ctx, time.Duration(h.Durable.AttemptTimeout))
-	res := h.redeliver(ctx, rec, rec.Attempts+1)
+	ctx, cancel := context.WithTimeout(s.ctx, time.Duration(rt.cfg.AttemptTimeout))
+	res := rt.redeliver(ctx, rec, rec.Attempts+1)
 	cancel()
 	if s.ctx.Err() != nil {
 		s.handBack(name, rec) // closing: another instance, or the next start, takes it
 		return
 	}
 	now := time.Now()
-	v := decide(h.Durable, rec, res, now)
-	if err := s.record(name, rec, v, h, now); err != nil {
+	v := decide(rt.cfg, rec, res, now)
+	if err := s.record(name, rec, v, rt, now); err != nil {
 		s.logger.Error("recording a delivery attempt", zap.Error(err))
 	}
-	h.noteOutcome(rec, v)
+	rt.noteOutcome(rec, v)
 	s.mu.Lock()
 	wake := v == delivered && rs.failing
 	rs.failing = v != delivered
@@ -229,7 +229,7 @@ return 1`)
 )
 
 // record writes an attempt's outcome.
-func (s *redisSpool) record(name string, rec *record, v verdict, h *Handler, now time.Time) error {
+func (s *redisSpool) record(name string, rec *record, v verdict, rt *Route, now time.Time) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), 2*time.Second)
 	defer cancel()
 	due, lease, enq := s.routeKeys(name)
@@ -237,7 +237,7 @@ func (s *redisSpool) record(name string, rec *record, v verdict, h *Handler, now
 	id, ev, holders := s.key("id:", rec.Key), s.key("ev:", rec.Key), s.holders(name)
 	if v == delivered {
 		return redisDelivered.Run(ctx, s.client, []string{id, ev, lease, enq, orders, queue, due, holders}, rec.Key,
-			time.Duration(h.Durable.Remember).Milliseconds(), s.owner).Err()
+			time.Duration(rt.cfg.Remember).Milliseconds(), s.owner).Err()
 	}
 	value, err := rec.encode()
 	if err != nil {
@@ -255,7 +255,7 @@ func (s *redisSpool) record(name string, rec *record, v verdict, h *Handler, now
 // from another route or key, or written before records were signed. It is
 // never delivered, and nothing it says is used: its order queue is the one
 // Redis's own index names.
-func (s *redisSpool) refuse(name string, rec *record, h *Handler) {
+func (s *redisSpool) refuse(name string, rec *record, rt *Route) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), 2*time.Second)
 	defer cancel()
 	orders, _, _ := s.orderKeys(name, "")
@@ -266,11 +266,11 @@ func (s *redisSpool) refuse(name string, rec *record, h *Handler) {
 	}
 	now := time.Now()
 	rec.Order, rec.DeadAt, rec.Reason = order, now, reasonUnauthenticated
-	if err := s.record(name, rec, deadLettered, h, now); err != nil {
+	if err := s.record(name, rec, deadLettered, rt, now); err != nil {
 		s.logger.Error("dead-lettering an unauthenticated record", zap.Error(err))
 		return
 	}
-	h.noteUnauthenticated(rec)
+	rt.noteUnauthenticated(rec)
 }
 
 // handBack returns a lease unused: the event is due again at once.

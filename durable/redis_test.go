@@ -1,4 +1,4 @@
-package biohook
+package durable
 
 import (
 	"context"
@@ -8,13 +8,15 @@ import (
 
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
+
+	"github.com/biohook/caddy-biohook/internal/testutil"
 )
 
 // An instance whose lease ran out and went to another changes nothing:
 // its outcome is the new holder's to record.
 func TestRedisLeaseHolder(t *testing.T) {
 	prefix := "leasetest" + strconv.FormatInt(time.Now().UnixNano(), 36) + ":"
-	s, err := openRedisSpool(&redis.Options{Addr: redisAddr(t)}, prefix, zap.NewNop())
+	s, err := openRedisSpool(&redis.Options{Addr: testutil.RedisAddr(t)}, prefix, zap.NewNop())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package biohook
+package durable
 
 import (
 	"strconv"
@@ -10,7 +10,7 @@ import (
 	"github.com/biohook/caddy-biohook/vendors"
 )
 
-// unmarshalCaddyfile reads a durable block:
+// UnmarshalCaddyfile reads a durable block, with d at its `durable` token:
 //
 //	durable {
 //		spool bolt [<path>]             # or: spool bolt { path <path> }
@@ -29,7 +29,7 @@ import (
 //		name <name>
 //		record_key <secret>             # repeatable; default: from the vendor's secrets
 //	}
-func (dur *Durable) unmarshalCaddyfile(d *caddyfile.Dispenser) error {
+func (c *Config) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	if d.NextArg() {
 		return d.ArgErr()
 	}
@@ -37,33 +37,33 @@ func (dur *Durable) unmarshalCaddyfile(d *caddyfile.Dispenser) error {
 		var err error
 		switch d.Val() {
 		case "spool":
-			err = dur.unmarshalSpool(d)
+			err = c.unmarshalSpool(d)
 		case "path":
-			dur.Path, err = vendors.ParseOneArg(d)
+			c.Path, err = vendors.ParseOneArg(d)
 		case "retry":
-			dur.Retry, err = unmarshalRetry(d)
+			c.Retry, err = unmarshalRetry(d)
 		case "max_age":
-			dur.MaxAge, err = vendors.ParseDuration(d)
+			c.MaxAge, err = vendors.ParseDuration(d)
 		case "attempts":
-			dur.MaxAttempts, err = parsePositive(d)
+			c.MaxAttempts, err = parsePositive(d)
 		case "attempt_timeout":
-			dur.AttemptTimeout, err = vendors.ParseDuration(d)
+			c.AttemptTimeout, err = vendors.ParseDuration(d)
 		case "concurrency":
-			dur.Concurrency, err = parsePositive(d)
+			c.Concurrency, err = parsePositive(d)
 		case "key":
-			dur.Key, err = vendors.ParseOneArg(d)
+			c.Key, err = vendors.ParseOneArg(d)
 		case "keep_dead":
-			dur.KeepDead, err = vendors.ParseDuration(d)
+			c.KeepDead, err = vendors.ParseDuration(d)
 		case "remember":
-			dur.Remember, err = vendors.ParseDuration(d)
+			c.Remember, err = vendors.ParseDuration(d)
 		case "name":
-			dur.Name, err = vendors.ParseOneArg(d)
+			c.Name, err = vendors.ParseOneArg(d)
 		case "key_prefix":
-			dur.KeyPrefix, err = vendors.ParseOneArg(d)
+			c.KeyPrefix, err = vendors.ParseOneArg(d)
 		case "record_key":
 			var key string
 			if key, err = redisconn.SecretArg(d); err == nil {
-				dur.RecordKeys = append(dur.RecordKeys, key)
+				c.RecordKeys = append(c.RecordKeys, key)
 			}
 		default:
 			return d.Errf("unknown durable option %q", d.Val())
@@ -78,22 +78,22 @@ func (dur *Durable) unmarshalCaddyfile(d *caddyfile.Dispenser) error {
 // unmarshalSpool reads `spool bolt`, `spool bolt <path>`,
 // `spool bolt { path <path> }`, `spool redis <url>` or
 // `spool redis { url ... }`.
-func (dur *Durable) unmarshalSpool(d *caddyfile.Dispenser) error {
+func (c *Config) unmarshalSpool(d *caddyfile.Dispenser) error {
 	if !d.NextArg() {
 		return d.ArgErr()
 	}
-	dur.Spool = d.Val()
-	switch dur.Spool {
+	c.Spool = d.Val()
+	switch c.Spool {
 	case "redis":
 		var err error
-		dur.Redis, err = redisconn.UnmarshalCaddyfile(d)
+		c.Redis, err = redisconn.UnmarshalCaddyfile(d)
 		return err
 	case "bolt":
 	default:
-		return d.Errf("durable spool %q: want bolt or redis", dur.Spool)
+		return d.Errf("durable spool %q: want bolt or redis", c.Spool)
 	}
 	if d.NextArg() {
-		dur.Path = d.Val()
+		c.Path = d.Val()
 		if d.NextArg() {
 			return d.ArgErr()
 		}
@@ -103,7 +103,7 @@ func (dur *Durable) unmarshalSpool(d *caddyfile.Dispenser) error {
 			return d.Errf("unknown spool bolt option %q", d.Val())
 		}
 		var err error
-		if dur.Path, err = vendors.ParseOneArg(d); err != nil {
+		if c.Path, err = vendors.ParseOneArg(d); err != nil {
 			return err
 		}
 	}

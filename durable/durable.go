@@ -1,4 +1,16 @@
-package biohook
+// Package durable stores each verified event before the vendor is
+// answered, then delivers it through the rest of its route with retries:
+// Config (the `durable` block of a biohook route), the retry policy, the
+// bbolt and Redis spools with their delivery loops, the records and their
+// MACs, the admin API that lists and replays dead letters
+// (admin.api.biohook) and the `caddy biohook dlq` command that calls it.
+//
+// A spool sees a route only as a Route, which this package owns: its name,
+// settings, keys, server and the handler its deliveries must reach, as an
+// opaque caddyhttp.MiddlewareHandler. It does not know the biohook handler,
+// its vendors (the handler hands a route its key material and path
+// redactor) or dedupe, and it imports neither.
+package durable
 
 import (
 	"errors"
@@ -14,11 +26,11 @@ import (
 	"github.com/biohook/caddy-biohook/internal/redisconn"
 )
 
-// Durable stores each verified event before the vendor is answered, then
+// Config stores each verified event before the vendor is answered, then
 // delivers it through the rest of the route with retries: an application
 // that is down for a deploy loses nothing, though the vendor gives up after
 // seconds.
-type Durable struct {
+type Config struct {
 	// Where events wait: "bolt" (default: an embedded bbolt file, every
 	// commit fsync'd; one Caddy instance) or "redis" (several instances
 	// share the events and the work).
@@ -90,84 +102,87 @@ type RetryPolicy struct {
 	Schedule []caddy.Duration `json:"schedule,omitempty"`
 }
 
-// Defaults for durable delivery.
+// Defaults.
 const (
-	DefaultDurableMaxAge         = 72 * time.Hour
-	DefaultDurableAttemptTimeout = 30 * time.Second
-	DefaultDurableConcurrency    = 8
-	DefaultDurableKeepDead       = 7 * 24 * time.Hour
-	DefaultDurableRemember       = 72 * time.Hour
-	DefaultRetryBase             = time.Second
-	DefaultRetryMax              = 5 * time.Minute
+	DefaultMaxAge         = 72 * time.Hour     // a weekend's outage of the app, with a day to spare
+	DefaultAttemptTimeout = 30 * time.Second   // as long as a live delivery may take
+	DefaultConcurrency    = 8                  // attempts of a route at once
+	DefaultKeepDead       = 7 * 24 * time.Hour // a week to notice and replay a dead letter
+	DefaultRemember       = 72 * time.Hour     // at least any vendor's signature window
+	DefaultRetryBase      = time.Second        // the first wait after a failure
+	DefaultRetryMax       = 5 * time.Minute    // the longest wait between attempts
 )
 
-func (d *Durable) setDefaults() {
-	if d.Spool == "" {
-		d.Spool = "bolt"
+func (c *Config) setDefaults() {
+	if c.Spool == "" {
+		c.Spool = "bolt"
 	}
-	if d.Path == "" && d.Spool == "bolt" {
-		d.Path = filepath.Join(caddy.AppDataDir(), "biohook", "spool.db")
+	if c.Path == "" && c.Spool == "bolt" {
+		c.Path = filepath.Join(caddy.AppDataDir(), "biohook", "spool.db")
 	}
-	if d.KeyPrefix == "" {
-		d.KeyPrefix = "biohook:spool:"
+	if c.KeyPrefix == "" {
+		c.KeyPrefix = "biohook:spool:"
 	}
-	if d.Retry == nil {
-		d.Retry = new(RetryPolicy)
+	if c.Retry == nil {
+		c.Retry = new(RetryPolicy)
 	}
-	if d.Retry.Base == 0 {
-		d.Retry.Base = caddy.Duration(DefaultRetryBase)
+	if c.Retry.Base == 0 {
+		c.Retry.Base = caddy.Duration(DefaultRetryBase)
 	}
-	if d.Retry.Max == 0 {
-		d.Retry.Max = caddy.Duration(DefaultRetryMax)
+	if c.Retry.Max == 0 {
+		c.Retry.Max = caddy.Duration(DefaultRetryMax)
 	}
-	if d.MaxAge == 0 {
-		d.MaxAge = caddy.Duration(DefaultDurableMaxAge)
+	if c.MaxAge == 0 {
+		c.MaxAge = caddy.Duration(DefaultMaxAge)
 	}
-	if d.AttemptTimeout == 0 {
-		d.AttemptTimeout = caddy.Duration(DefaultDurableAttemptTimeout)
+	if c.AttemptTimeout == 0 {
+		c.AttemptTimeout = caddy.Duration(DefaultAttemptTimeout)
 	}
-	if d.Concurrency == 0 {
-		d.Concurrency = DefaultDurableConcurrency
+	if c.Concurrency == 0 {
+		c.Concurrency = DefaultConcurrency
 	}
-	if d.KeepDead == 0 {
-		d.KeepDead = caddy.Duration(DefaultDurableKeepDead)
+	if c.KeepDead == 0 {
+		c.KeepDead = caddy.Duration(DefaultKeepDead)
 	}
-	if d.Remember == 0 {
-		d.Remember = caddy.Duration(DefaultDurableRemember)
+	if c.Remember == 0 {
+		c.Remember = caddy.Duration(DefaultRemember)
 	}
 }
 
-func (d *Durable) validate(maxSkew time.Duration) error {
-	if d.MaxAge < 0 || d.AttemptTimeout < 0 || d.KeepDead < 0 || d.Remember < 0 || d.MaxAttempts < 0 || d.Concurrency < 0 {
+// Validate checks the settings, after Provision has set the defaults;
+// maxSkew is the vendor's signature window, which the memory of a delivered
+// event must outlast.
+func (c *Config) Validate(maxSkew time.Duration) error {
+	if c.MaxAge < 0 || c.AttemptTimeout < 0 || c.KeepDead < 0 || c.Remember < 0 || c.MaxAttempts < 0 || c.Concurrency < 0 {
 		return errors.New("durable max_age, attempt_timeout, keep_dead, remember, attempts and concurrency must not be negative")
 	}
-	if d.Retry.Base < 0 || d.Retry.Max < d.Retry.Base {
+	if c.Retry.Base < 0 || c.Retry.Max < c.Retry.Base {
 		return errors.New("durable retry: want 0 < base <= max")
 	}
-	for _, wait := range d.Retry.Schedule {
+	for _, wait := range c.Retry.Schedule {
 		if wait < 0 {
 			return errors.New("durable retry schedule: waits must not be negative")
 		}
 	}
-	if time.Duration(d.Remember) < maxSkew {
+	if time.Duration(c.Remember) < maxSkew {
 		return fmt.Errorf("durable remember %s is shorter than the vendor's max_skew %s: a replay could outlive the memory of the original",
-			time.Duration(d.Remember), maxSkew)
+			time.Duration(c.Remember), maxSkew)
 	}
 	return nil
 }
 
 // nextAttempt says when to try again after the given number of failed
 // attempts, or give up (false) when the policy is spent.
-func (d *Durable) nextAttempt(rec *record, now time.Time) (time.Time, bool) {
-	if d.MaxAttempts > 0 && rec.Attempts >= d.MaxAttempts {
+func (c *Config) nextAttempt(rec *record, now time.Time) (time.Time, bool) {
+	if c.MaxAttempts > 0 && rec.Attempts >= c.MaxAttempts {
 		return time.Time{}, false
 	}
-	wait, ok := d.Retry.wait(rec.Attempts)
+	wait, ok := c.Retry.wait(rec.Attempts)
 	if !ok {
 		return time.Time{}, false
 	}
 	next := now.Add(wait)
-	if next.Sub(rec.Enqueued) > time.Duration(d.MaxAge) {
+	if next.Sub(rec.Enqueued) > time.Duration(c.MaxAge) {
 		return time.Time{}, false
 	}
 	return next, true
@@ -194,41 +209,41 @@ func (p *RetryPolicy) wait(n int) (time.Duration, bool) {
 
 // locate resolves where the spool is and the key that shares it between
 // routes and configs.
-func (d *Durable) locate() error {
-	switch d.Spool {
+func (c *Config) locate() error {
+	switch c.Spool {
 	case "bolt":
-		path, err := filepath.Abs(d.Path)
+		path, err := filepath.Abs(c.Path)
 		if err != nil {
 			return err
 		}
-		d.Path, d.poolKey = path, "bolt|"+path
+		c.Path, c.poolKey = path, "bolt|"+path
 		return nil
 	case "redis":
-		if d.Redis == nil {
-			d.Redis = new(redisconn.Config)
+		if c.Redis == nil {
+			c.Redis = new(redisconn.Config)
 		}
-		opts, key, err := d.Redis.Options()
+		opts, key, err := c.Redis.Options()
 		if err != nil {
 			return err
 		}
-		d.redisOpts, d.poolKey = opts, "redis-spool|"+key+"|"+d.KeyPrefix
+		c.redisOpts, c.poolKey = opts, "redis-spool|"+key+"|"+c.KeyPrefix
 		return nil
 	}
-	return fmt.Errorf("spool %q: want bolt or redis", d.Spool)
+	return fmt.Errorf("spool %q: want bolt or redis", c.Spool)
 }
 
 // open opens the spool; spoolPool calls it for the first route to need it.
-func (d *Durable) open(logger *zap.Logger) (spooler, error) {
-	if d.Spool == "redis" {
-		return openRedisSpool(d.redisOpts, d.KeyPrefix, logger)
+func (c *Config) open(logger *zap.Logger) (spooler, error) {
+	if c.Spool == "redis" {
+		return openRedisSpool(c.redisOpts, c.KeyPrefix, logger)
 	}
-	return openBoltSpool(d.Path, logger)
+	return openBoltSpool(c.Path, logger)
 }
 
 // where names the spool for people.
-func (d *Durable) where() string {
-	if d.Spool == "redis" {
-		return "redis://" + d.redisOpts.Addr + "/" + d.KeyPrefix
+func (c *Config) where() string {
+	if c.Spool == "redis" {
+		return "redis://" + c.redisOpts.Addr + "/" + c.KeyPrefix
 	}
-	return d.Path
+	return c.Path
 }

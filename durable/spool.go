@@ -1,4 +1,4 @@
-package biohook
+package durable
 
 import (
 	"net/http"
@@ -19,11 +19,11 @@ type spooler interface {
 	// knew its event (waiting, dead, or delivered within remember).
 	enqueue(rec *record) (duplicate bool, err error)
 
-	// attach makes h the handler that delivers its route's events: the
-	// newest config's route takes over from the old one. detach lets go
-	// of h, unless a newer handler has taken its place.
-	attach(h *Handler)
-	detach(h *Handler)
+	// attach makes rt the one that delivers its route's events: the newest
+	// config's route takes over from the old one. detach lets go of rt,
+	// unless a newer config's route has taken its place.
+	attach(rt *Route)
+	detach(rt *Route)
 
 	// signal tells the delivery loop to look again.
 	signal()
@@ -68,13 +68,13 @@ const (
 
 // decide settles an attempt's outcome into rec (attempts, last answer, next
 // time or dead time and reason) and says what to do with the event.
-func decide(d *Durable, rec *record, res attemptResult, now time.Time) verdict {
+func decide(c *Config, rec *record, res attemptResult, now time.Time) verdict {
 	if res.delivered() {
 		return delivered
 	}
 	rec.Attempts++
 	rec.LastStatus, rec.LastError = res.status, res.reason()
-	next, retry := d.nextAttempt(rec, now)
+	next, retry := c.nextAttempt(rec, now)
 	switch {
 	case res.reached && res.status == http.StatusGone:
 		rec.Reason = "the application answered 410 Gone"
@@ -89,28 +89,28 @@ func decide(d *Durable, rec *record, res attemptResult, now time.Time) verdict {
 }
 
 // noteOutcome counts and logs a settled attempt.
-func (h *Handler) noteOutcome(rec *record, v verdict) {
+func (rt *Route) noteOutcome(rec *record, v verdict) {
 	switch v {
 	case delivered:
-		h.metrics.durableDelivered.Inc()
+		rt.metrics.delivered.Inc()
 	case retryLater:
-		h.metrics.durableRetried.Inc()
-		if ce := h.logger.Check(zap.DebugLevel, "delivery attempt failed"); ce != nil {
-			ce.Write(zap.String("vendor", h.vendorName), zap.String("event_id", rec.ID),
+		rt.metrics.retried.Inc()
+		if ce := rt.logger.Check(zap.DebugLevel, "delivery attempt failed"); ce != nil {
+			ce.Write(zap.String("vendor", rt.vendor), zap.String("event_id", rec.ID),
 				zap.Int("attempt", rec.Attempts), zap.Time("next", rec.NextAt), zap.String("reason", rec.LastError))
 		}
 	case deadLettered:
-		h.metrics.durableDead.Inc()
-		h.logger.Warn("event dead-lettered", zap.String("vendor", h.vendorName),
+		rt.metrics.dead.Inc()
+		rt.logger.Warn("event dead-lettered", zap.String("vendor", rt.vendor),
 			zap.String("event_id", rec.ID), zap.Int("attempts", rec.Attempts), zap.String("reason", rec.Reason))
 	}
 }
 
 // noteUnauthenticated counts and logs a record refused for its MAC. Nothing
 // the record says is logged but its key: it is not to be believed.
-func (h *Handler) noteUnauthenticated(rec *record) {
-	h.metrics.durableDead.Inc()
-	h.logger.Error("spooled record failed authentication: dead-lettered, not delivered",
-		zap.String("vendor", h.vendorName), zap.String("route", h.durable.name), zap.String("key", rec.Key),
+func (rt *Route) noteUnauthenticated(rec *record) {
+	rt.metrics.dead.Inc()
+	rt.logger.Error("spooled record failed authentication: dead-lettered, not delivered",
+		zap.String("vendor", rt.vendor), zap.String("route", rt.name), zap.String("key", rec.Key),
 		zap.String("reason", reasonUnauthenticated))
 }

@@ -1,4 +1,4 @@
-package biohook
+package durable
 
 import (
 	"context"
@@ -146,7 +146,7 @@ func (s *boltSpool) stats(now time.Time) []routeStats {
 	defer s.mu.Unlock()
 	byRoute := make(map[string]*routeStats)
 	for id, rs := range s.routes {
-		byRoute[id] = &routeStats{Route: id, Vendor: rs.vendor, Active: rs.handler != nil, InFlight: rs.inFlight}
+		byRoute[id] = &routeStats{Route: id, Vendor: rs.vendor, Active: rs.route != nil, InFlight: rs.inFlight}
 	}
 	for _, e := range s.entries {
 		st := byRoute[e.route]
@@ -179,19 +179,14 @@ func (s *boltSpool) replay(pick func(*record) bool, route string) (int, error) {
 	if len(keys) == 0 {
 		return 0, nil
 	}
-	var target *durableRoute
+	var target *Route
 	if route != "" {
 		if target = s.runningRoute(route); target == nil {
 			return 0, errRouteNotRunning
 		}
 	}
 	revived, err := s.file.revive(keys, time.Now(), func(rec *record) bool {
-		if target == nil || target.move(rec, true) {
-			return true
-		}
-		s.logger.Warn("dead letter not moved: its record does not authenticate under the route's keys",
-			zap.String("key", rec.Key), zap.String("route", route))
-		return false
+		return target == nil || target.moveLogged(rec, true, s.logger)
 	})
 	if err != nil {
 		return 0, err

@@ -1,4 +1,4 @@
-package biohook
+package durable
 
 import (
 	"bytes"
@@ -49,6 +49,13 @@ type record struct {
 	Reason     string    `json:"reason,omitempty"` // why it was dead-lettered
 
 	Body []byte `json:"-"`
+}
+
+// revive makes a dead letter a new event again: no attempts made, no
+// answer kept, max_age counted from now. Both spools replay through it.
+func (rec *record) revive(now time.Time) {
+	rec.Attempts, rec.Enqueued, rec.NextAt = 0, now, now
+	rec.DeadAt, rec.Reason, rec.LastStatus, rec.LastError = time.Time{}, "", 0, ""
 }
 
 // recordMagic starts a record of this format. A record before it starts

@@ -1,4 +1,4 @@
-package biohook
+package durable
 
 import (
 	"crypto/hkdf"
@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"hash"
 	"sync"
+
+	"go.uber.org/zap"
 
 	"github.com/biohook/caddy-biohook/vendors"
 )
@@ -59,12 +61,12 @@ func newRecordAuth(secrets [][]byte) (*recordAuth, error) {
 }
 
 // provisionRecordAuth settles the route's record keys: record_key, or else
-// the vendor's shared secrets. A route with neither has none; a Redis spool
-// then refuses to start.
-func (d *Durable) provisionRecordAuth(v vendors.Vendor, vendor string) (*recordAuth, error) {
+// the vendor's shared secrets (keyMaterial, nil if it has none). A route
+// with neither has none; a Redis spool then refuses to start.
+func (c *Config) provisionRecordAuth(keyMaterial func() [][]byte, vendor string) (*recordAuth, error) {
 	var secrets [][]byte
-	if len(d.RecordKeys) > 0 {
-		keys, err := vendors.ResolveSecrets("durable record_key", d.RecordKeys)
+	if len(c.RecordKeys) > 0 {
+		keys, err := vendors.ResolveSecrets("durable record_key", c.RecordKeys)
 		if err != nil {
 			return nil, err
 		}
@@ -74,11 +76,11 @@ func (d *Durable) provisionRecordAuth(v vendors.Vendor, vendor string) (*recordA
 			}
 			secrets = append(secrets, k.Key())
 		}
-	} else if km, ok := v.(vendors.KeyMaterialer); ok {
-		secrets = km.KeyMaterial()
+	} else if keyMaterial != nil {
+		secrets = keyMaterial()
 	}
 	if len(secrets) == 0 {
-		if d.Spool == "redis" {
+		if c.Spool == "redis" {
 			return nil, errors.New("spool redis needs a record_key: vendor " + vendor +
 				" has no shared secret to derive the key that authenticates the spool's records from; set `record_key {env.X}` in the durable block")
 		}
@@ -141,35 +143,45 @@ func (m *recordMAC) compute(rec *record) []byte {
 // authentic reports whether rec may be delivered by the route. A record
 // without a MAC is delivered from a bolt file only (local is true): one
 // written before records were signed, or by a route with no key.
-func (d *durableRoute) authentic(rec *record, local bool) bool {
+func (rt *Route) authentic(rec *record, local bool) bool {
 	if len(rec.MAC) == 0 {
 		return local
 	}
-	return d.auth.verify(rec)
+	return rt.auth.verify(rec)
 }
 
 // move puts a dead letter on this route, for a replay onto another route: a
 // record that authenticates under this route's keys, as the route it names,
 // is signed again for this one.
-func (d *durableRoute) move(rec *record, local bool) bool {
-	if !d.authentic(rec, local) {
+func (rt *Route) move(rec *record, local bool) bool {
+	if !rt.authentic(rec, local) {
 		return false
 	}
-	rec.Route = d.name
+	rec.Route = rt.name
 	if len(rec.MAC) == 0 {
-		d.adopt(rec)
+		rt.adopt(rec)
 	} else {
-		d.auth.sign(rec)
+		rt.auth.sign(rec)
 	}
 	return true
+}
+
+// moveLogged is move, and a warning when the record stays where it is.
+func (rt *Route) moveLogged(rec *record, local bool, logger *zap.Logger) bool {
+	if rt.move(rec, local) {
+		return true
+	}
+	logger.Warn("dead letter not moved: its record does not authenticate under the route's keys",
+		zap.String("key", rec.Key), zap.String("route", rt.name))
+	return false
 }
 
 // adopt makes a record without a MAC, from a bolt file, one of this route's
 // own: its path credential redacted (an earlier format kept it), then
 // signed, if the route has a key.
-func (d *durableRoute) adopt(rec *record) {
-	if d.redactor != nil {
-		rec.Path = d.redactor.RedactPath(rec.Path)
+func (rt *Route) adopt(rec *record) {
+	if rt.redact != nil {
+		rec.Path = rt.redact(rec.Path)
 	}
-	d.auth.sign(rec)
+	rt.auth.sign(rec)
 }

@@ -1,4 +1,4 @@
-package biohook
+package durable
 
 import (
 	"errors"
@@ -106,8 +106,8 @@ func TestBoltRetiresOrphans(t *testing.T) {
 		t.Fatal(err)
 	}
 	old, recent := sampleRecord(), sampleRecord()
-	old.Route, old.Enqueued = "entrust/renamed", time.Now().Add(-DefaultDurableMaxAge-time.Hour)
-	recent.Key, recent.Route, recent.Enqueued = eventKey("entrust/renamed", "s", "recent"), "entrust/renamed", time.Now()
+	old.Route, old.Enqueued = "entrust/renamed", time.Now().Add(-DefaultMaxAge-time.Hour)
+	recent.Key, recent.Route, recent.Enqueued = testEventKey("entrust/renamed", "s", "recent"), "entrust/renamed", time.Now()
 	for _, rec := range []*record{old, recent} {
 		if _, err := f.storeNew(rec); err != nil {
 			t.Fatal(err)
@@ -136,7 +136,7 @@ func TestBoltRetiresOrphans(t *testing.T) {
 	}
 	// A running route, whose server is not known yet: it takes the event
 	// but makes no attempt.
-	s.attach(&Handler{Durable: &Durable{Concurrency: 1}, durable: &durableRoute{name: "entrust"}})
+	s.attach(&Route{cfg: &Config{Concurrency: 1}, name: "entrust"})
 	n, err := s.replay(func(*record) bool { return true }, "entrust")
 	if err != nil || n != 1 {
 		t.Fatalf("replayed %d, %v", n, err)

@@ -1,4 +1,4 @@
-package biohook
+package durable
 
 import (
 	"bytes"
@@ -97,30 +97,14 @@ func (f *boltFile) delivered(seq uint64, key string, at time.Time) error {
 // attempt loaded it, body included, with its new attempt count, next time
 // and last answer: it is written as it is, not read back first.
 func (f *boltFile) rescheduled(rec *record) error {
-	value, err := rec.encode()
-	if err != nil {
-		return err
-	}
-	return f.update(func(tx *bolt.Tx) error {
-		events := tx.Bucket(bucketEvents)
-		if events.Get(seqKey(rec.Seq)) == nil {
-			return errNoRecord
-		}
+	return f.rewrite(rec, func(tx *bolt.Tx, events *bolt.Bucket, value []byte) error {
 		return events.Put(seqKey(rec.Seq), value)
 	})
 }
 
 // dead moves a record to the dead letters; rec is whole, as for rescheduled.
 func (f *boltFile) dead(rec *record) error {
-	value, err := rec.encode()
-	if err != nil {
-		return err
-	}
-	return f.update(func(tx *bolt.Tx) error {
-		events := tx.Bucket(bucketEvents)
-		if events.Get(seqKey(rec.Seq)) == nil {
-			return errNoRecord
-		}
+	return f.rewrite(rec, func(tx *bolt.Tx, events *bolt.Bucket, value []byte) error {
 		if err := events.Delete(seqKey(rec.Seq)); err != nil {
 			return err
 		}
@@ -128,6 +112,22 @@ func (f *boltFile) dead(rec *record) error {
 			return err
 		}
 		return tx.Bucket(bucketIDs).Put([]byte(rec.Key), idState(stateDead, rec.Seq))
+	})
+}
+
+// rewrite encodes rec and, in one transaction, hands it to put, if rec is
+// still waiting (errNoRecord otherwise).
+func (f *boltFile) rewrite(rec *record, put func(tx *bolt.Tx, events *bolt.Bucket, value []byte) error) error {
+	value, err := rec.encode()
+	if err != nil {
+		return err
+	}
+	return f.update(func(tx *bolt.Tx) error {
+		events := tx.Bucket(bucketEvents)
+		if events.Get(seqKey(rec.Seq)) == nil {
+			return errNoRecord
+		}
+		return put(tx, events, value)
 	})
 }
 
@@ -156,8 +156,7 @@ func (f *boltFile) revive(keys []string, now time.Time, prepare func(*record) bo
 			if !prepare(rec) {
 				continue
 			}
-			rec.Attempts, rec.Enqueued, rec.NextAt = 0, now, now
-			rec.DeadAt, rec.Reason, rec.LastStatus, rec.LastError = time.Time{}, "", 0, ""
+			rec.revive(now)
 			value, err := rec.encode()
 			if err != nil {
 				return err

@@ -1,4 +1,4 @@
-package biohook
+package durable
 
 import (
 	"errors"
@@ -7,7 +7,7 @@ import (
 	"sync"
 )
 
-// routeTable is what every spool keeps of its routes: for each, the handler
+// routeTable is what every spool keeps of its routes: for each, the Route
 // of the running config that delivers its events, and the wake-up of the
 // delivery loop.
 type routeTable struct {
@@ -16,11 +16,11 @@ type routeTable struct {
 	wake   chan struct{}
 }
 
-// routeState is one durable route: the handler of the running config that
+// routeState is one durable route: the Route of the running config that
 // delivers its events, and how its deliveries are going.
 type routeState struct {
-	handler  *Handler   // the newest attached; nil while no running config has the route
-	attached []*Handler // every config's handler still attached, oldest first
+	route    *Route   // the newest attached; nil while no running config has the route
+	attached []*Route // every config's Route still attached, oldest first
 	inFlight int
 	failing  bool // the last attempt failed: the first success wakes the rest
 	vendor   string
@@ -30,38 +30,38 @@ type routeState struct {
 // its server is known (found at start, or from the route's first request).
 // A route that is not ready waits; it spends no attempts.
 func (rs *routeState) ready() bool {
-	return rs.handler != nil && rs.handler.durable.server.Load() != nil
+	return rs.route != nil && rs.route.server.Load() != nil
 }
 
 func newRouteTable() routeTable {
 	return routeTable{routes: make(map[string]*routeState), wake: make(chan struct{}, 1)}
 }
 
-// attach makes h the handler that delivers its route's events: the newest
+// attach makes rt the one that delivers its route's events: the newest
 // config's route takes over from the old one.
-func (t *routeTable) attach(h *Handler) {
+func (t *routeTable) attach(rt *Route) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	rs := t.route(h.durable.name)
-	rs.attached = append(rs.attached, h)
-	rs.handler = h
+	rs := t.route(rt.name)
+	rs.attached = append(rs.attached, rt)
+	rs.route = rt
 	t.signal()
 }
 
-// detach lets go of h. If h was delivering, the newest handler still
+// detach lets go of rt. If rt was delivering, the newest Route still
 // attached takes over: a config that failed to start gives the route back
 // to the one still running.
-func (t *routeTable) detach(h *Handler) {
+func (t *routeTable) detach(rt *Route) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	rs := t.routes[h.durable.name]
+	rs := t.routes[rt.name]
 	if rs == nil {
 		return
 	}
-	rs.attached = slices.DeleteFunc(rs.attached, func(a *Handler) bool { return a == h })
-	rs.handler = nil
+	rs.attached = slices.DeleteFunc(rs.attached, func(a *Route) bool { return a == rt })
+	rs.route = nil
 	if n := len(rs.attached); n > 0 {
-		rs.handler = rs.attached[n-1]
+		rs.route = rs.attached[n-1]
 	}
 	t.signal()
 }
@@ -87,11 +87,11 @@ func (t *routeTable) signal() {
 
 // runningRoute is the named route of the running config, nil if none
 // runs it.
-func (t *routeTable) runningRoute(name string) *durableRoute {
+func (t *routeTable) runningRoute(name string) *Route {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if rs := t.routes[name]; rs != nil && rs.handler != nil {
-		return rs.handler.durable
+	if rs := t.routes[name]; rs != nil && rs.route != nil {
+		return rs.route
 	}
 	return nil
 }
