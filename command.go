@@ -1,12 +1,11 @@
 package biohook
 
 import (
-	"fmt"
-
 	caddycmd "github.com/caddyserver/caddy/v2/cmd"
 	"github.com/spf13/cobra"
 
 	"github.com/biohook/caddy-biohook/durable"
+	"github.com/biohook/caddy-biohook/internal/cli"
 )
 
 func init() {
@@ -28,19 +27,8 @@ Each vendor has built-in sample events (--event), so a route can be tried
 before the vendor is wired up. See docs/cli.md.
 `,
 		CobraFunc: func(cmd *cobra.Command) {
-			cmd.AddCommand(sendCommand(), signCommand(), verifyCommand(), durable.DLQCommand(), keygenCommand(), versionCommand())
+			cmd.AddCommand(cli.Commands(cli.Options{Samples: samples, Version: ModulePath + " " + buildVersion()})...)
+			cmd.AddCommand(durable.DLQCommand())
 		},
 	})
-}
-
-func versionCommand() *cobra.Command {
-	return &cobra.Command{
-		Use:   "version",
-		Short: "Prints the version of the biohook module in this binary",
-		Args:  cobra.NoArgs,
-		RunE: caddycmd.WrapCommandFuncForCobra(func(caddycmd.Flags) (int, error) {
-			fmt.Println(ModulePath, buildVersion())
-			return 0, nil
-		}),
-	}
 }

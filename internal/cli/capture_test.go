@@ -1,4 +1,4 @@
-package biohook
+package cli
 
 import (
 	"bytes"

@@ -1,4 +1,4 @@
-package biohook
+package cli
 
 import (
 	"context"
@@ -27,9 +27,11 @@ type deliveryFlags struct {
 	secrets, settings                     []string
 	header, algorithm, encoding           string
 	prefix, privateKey                    string
+	samples                               samples
 }
 
-func (f *deliveryFlags) register(cmd *cobra.Command) {
+func (f *deliveryFlags) register(cmd *cobra.Command, s samples) {
+	f.samples = s
 	fl := cmd.Flags()
 	fl.StringVar(&f.vendor, "vendor", "", "the vendor to act as: "+vendorList())
 	fl.StringArrayVar(&f.secrets, "secret", nil, "the secret to sign with (repeatable; {env.NAME} and {file.path} are read)")
@@ -119,14 +121,14 @@ func expand(what, s string) (string, error) {
 func (f *deliveryFlags) payload() ([]byte, error) {
 	switch f.file {
 	case "":
-		return sample(f.vendor, f.event)
+		return f.samples.payload(f.vendor, f.event)
 	case "-":
 		return io.ReadAll(os.Stdin)
 	}
 	return os.ReadFile(f.file)
 }
 
-func sendCommand() *cobra.Command {
+func sendCommand(s samples) *cobra.Command {
 	var f deliveryFlags
 	var to, signedURL, caCert string
 	var timeout time.Duration
@@ -158,7 +160,7 @@ func sendCommand() *cobra.Command {
 			return runSend(d, client, timeout)
 		}),
 	}
-	f.register(cmd)
+	f.register(cmd, s)
 	cmd.Flags().StringVar(&to, "to", "", "the route's URL")
 	cmd.Flags().StringVar(&signedURL, "url", "", "the URL to sign, when the vendor signs it and it is not --to (behind a proxy)")
 	cmd.Flags().DurationVar(&timeout, "timeout", 10*time.Second, "how long to wait for the answer")
@@ -195,6 +197,10 @@ func sendClient(timeout time.Duration, insecure bool, caCert string) (*http.Clie
 	return &http.Client{Timeout: timeout, Transport: tr}, nil
 }
 
+// routeHeader is the header of every answer of a biohook route (the
+// handler sets it), whoever writes the answer.
+const routeHeader = "Biohook-Route"
+
 // runSend sends d and prints the status and the answer. A non-2xx answer
 // is exit status 1, and so is a 2xx that no biohook route gave: Caddy
 // answers a request that no route matches (a wrong path, a missing ARGOS
@@ -223,7 +229,7 @@ func runSend(d *deliver.Delivery, client *http.Client, timeout time.Duration) (i
 	return 0, nil
 }
 
-func signCommand() *cobra.Command {
+func signCommand(s samples) *cobra.Command {
 	var f deliveryFlags
 	var url string
 	var raw bool
@@ -252,7 +258,7 @@ func signCommand() *cobra.Command {
 			return 0, nil
 		}),
 	}
-	f.register(cmd)
+	f.register(cmd, s)
 	cmd.Flags().StringVar(&url, "url", "", "the URL the delivery is for (default http://localhost:8080/hooks/<vendor>)")
 	cmd.Flags().BoolVar(&raw, "raw", false, "print the whole request as raw HTTP/1.1, the form caddy biohook verify reads")
 	return cmd

@@ -1,4 +1,4 @@
-package biohook
+package cli
 
 import (
 	"context"
@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"strconv"
@@ -80,19 +79,19 @@ func runVerify(f *verifyFlags, out io.Writer) (int, error) {
 	if err != nil {
 		return 1, err
 	}
-	h, err := loadHandler(ctx, chosen)
+	h, settings, err := loadHandler(ctx, chosen)
 	if err != nil {
 		return 1, err
 	}
 	fmt.Fprintf(out, "route:   biohook handler #%d of %d (server %s)\n", chosen.index, len(routes), chosen.server)
-	fmt.Fprintf(out, "vendor:  %s\n", h.vendorName)
+	fmt.Fprintf(out, "vendor:  %s\n", settings.Vendor.Name)
 	for _, n := range c.Notes {
 		fmt.Fprintf(out, "note:    %s\n", n)
 	}
-	if len(h.sources) > 0 {
+	if len(settings.SourceIPs) > 0 {
 		fmt.Fprintf(out, "note:    source_ips is not checked: a capture does not show the address it came from\n")
 	}
-	if status := check(h, c, at, out); status != 0 {
+	if status := check(h, settings.normalizes(), c, at, out); status != 0 {
 		return status, errDoesNotPass
 	}
 	return 0, nil
@@ -148,12 +147,36 @@ func applyURL(r *http.Request, u string) error {
 	return nil
 }
 
+// Checker is what verify asks of the route's handler: its own checks, in
+// its own order, run on a captured delivery without forwarding it, with
+// time windows judged as of at. It returns the body the route would hand
+// on (the event), or the *vendors.Rejection the vendor would get.
+type Checker interface {
+	Check(r *http.Request, body []byte, at time.Time) (event []byte, err error)
+}
+
+// handlerSettings are the handler's settings verify reports on.
+type handlerSettings struct {
+	Vendor struct {
+		Name string `json:"name"`
+	} `json:"vendor"`
+	Normalize *bool    `json:"normalize"`
+	SourceIPs []string `json:"source_ips"`
+}
+
+// normalizes reports whether the route rewrites deliveries into events.
+func (s handlerSettings) normalizes() bool { return s.Normalize == nil || *s.Normalize }
+
 // loadHandler provisions the biohook handler of the route, as Caddy
 // would: secrets are resolved from the environment now.
-func loadHandler(ctx caddy.Context, rt *biohookRoute) (*Handler, error) {
+func loadHandler(ctx caddy.Context, rt *biohookRoute) (Checker, handlerSettings, error) {
+	var settings handlerSettings
+	if err := json.Unmarshal(rt.handler, &settings); err != nil {
+		return nil, settings, err
+	}
 	var fields map[string]jsontext.Value
 	if err := json.Unmarshal(rt.handler, &fields); err != nil {
-		return nil, err
+		return nil, settings, err
 	}
 	delete(fields, "handler") // the inline key names the module; the module does not read it
 	// Verifying forwards nothing: the route's store and spool stay shut (and
@@ -162,49 +185,32 @@ func loadHandler(ctx caddy.Context, rt *biohookRoute) (*Handler, error) {
 	delete(fields, "durable")
 	raw, err := json.Marshal(fields)
 	if err != nil {
-		return nil, err
+		return nil, settings, err
 	}
 	mod, err := ctx.LoadModuleByID("http.handlers.biohook", raw)
 	if err != nil {
-		return nil, fmt.Errorf("loading the route's biohook handler: %w", err)
+		return nil, settings, fmt.Errorf("loading the route's biohook handler: %w", err)
 	}
-	h, ok := mod.(*Handler)
+	h, ok := mod.(Checker)
 	if !ok {
-		return nil, fmt.Errorf("module %T is not the biohook handler", mod)
+		return nil, settings, fmt.Errorf("module %T cannot check a delivery", mod)
 	}
-	return h, nil
+	return h, settings, nil
 }
 
-// check runs the route's checks on the capture, in the handler's order and
-// through the handler's own steps, and prints the outcome. It returns the
-// exit status.
-func check(h *Handler, c *capture, at time.Time, out io.Writer) int {
-	r := c.Request
-	if rej := h.checkRequest(httptest.NewRecorder(), r); rej != nil {
-		return fail(out, rej)
-	}
-	d := &vendors.Delivery{Request: r, Received: at}
-	if err := h.verifyHeaders(d); err != nil {
-		return fail(out, vendors.AsRejection(err))
-	}
-	if int64(len(c.Body)) > h.MaxSize {
-		return fail(out, rejTooLarge)
-	}
-	body := newLease(0, false)
-	body.buf = c.Body
-	d.Body = c.Body
-	event, _, err := h.process(d, body, false)
-	body.release()
+// check runs the route's checks on the capture, through the handler's own
+// Check, and prints the outcome. It returns the exit status.
+func check(h Checker, normalizes bool, c *capture, at time.Time, out io.Writer) int {
+	event, err := h.Check(c.Request, c.Body, at)
 	if err != nil {
 		return fail(out, vendors.AsRejection(err))
 	}
-	defer event.release()
-	if !h.normalize {
+	if !normalizes {
 		fmt.Fprintf(out, "result:  PASS (normalize off: the body is forwarded as received)\n")
 		return 0
 	}
 	fmt.Fprintf(out, "result:  PASS\nevent:\n")
-	v := jsontext.Value(event.buf)
+	v := jsontext.Value(event)
 	_ = v.Indent(jsontext.WithIndent("  "))
 	fmt.Fprintf(out, "%s\n", v)
 	return 0

@@ -1,8 +1,7 @@
-package biohook
+package cli
 
 import (
 	"bytes"
-	"embed"
 	"fmt"
 	"io"
 	"io/fs"
@@ -13,12 +12,9 @@ import (
 	"strings"
 )
 
-// samples are the vendors' fixtures, shipped in the binary so that `caddy
-// biohook send --vendor x` works with no file.
-//
-//go:embed testdata/faceio/*.json testdata/entrust/*.json testdata/hmac/*.json testdata/standard_webhooks/*.json
-//go:embed testdata/argos/*.json testdata/authenteq/*.http testdata/incode/*.json
-var samples embed.FS
+// samples are the vendors' sample events, shipped in the binary so that
+// `caddy biohook send --vendor x` works with no file.
+type samples struct{ fs fs.FS }
 
 // defaultSamples is the event sent when none is named.
 var defaultSamples = map[string]string{
@@ -31,9 +27,12 @@ var defaultSamples = map[string]string{
 	"incode":            "auth_pass",
 }
 
-// sampleNames lists the built-in events of vendor.
-func sampleNames(vendor string) []string {
-	entries, _ := fs.ReadDir(samples, path.Join("testdata", vendor))
+// names lists the built-in events of vendor.
+func (s samples) names(vendor string) []string {
+	if s.fs == nil {
+		return nil
+	}
+	entries, _ := fs.ReadDir(s.fs, path.Join("testdata", vendor))
 	var names []string
 	for _, e := range entries {
 		if name, ok := strings.CutSuffix(e.Name(), sampleExt(vendor)); ok && !e.IsDir() {
@@ -44,17 +43,20 @@ func sampleNames(vendor string) []string {
 	return names
 }
 
-// sample returns the built-in payload name of vendor, or its default.
-func sample(vendor, name string) ([]byte, error) {
+// payload returns the built-in payload name of vendor, or its default.
+func (s samples) payload(vendor, name string) ([]byte, error) {
 	if name == "" {
 		name = defaultSamples[vendor]
 	}
-	b, err := samples.ReadFile(path.Join("testdata", vendor, name+sampleExt(vendor)))
+	b, err := []byte(nil), fs.ErrNotExist
+	if s.fs != nil {
+		b, err = fs.ReadFile(s.fs, path.Join("testdata", vendor, name+sampleExt(vendor)))
+	}
 	if err == nil && vendor == "authenteq" {
 		b, err = multipartResult(b)
 	}
 	if err != nil {
-		names := sampleNames(vendor)
+		names := s.names(vendor)
 		if len(names) == 0 {
 			return nil, fmt.Errorf("no built-in events for vendor %q: give a payload with --file", vendor)
 		}
