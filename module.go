@@ -2,6 +2,14 @@
 // face-authentication webhooks: it proves each delivery came from its vendor,
 // rewrites it into one CloudEvents event and hands it to the next handler,
 // normally reverse_proxy to the application.
+//
+// This package is the handler (http.handlers.biohook): the directive, the
+// request path, the answers, the HTTP side of dedupe and durable delivery,
+// its metrics, the biohook app's checks of where each handler sits, and the
+// `caddy biohook` command. Its parts are packages that do not know it:
+// vendors (one module per vendor), dedupe and durable (the features behind
+// the `dedupe` and `durable` blocks) and internal/cli (the tools). Only the
+// integration tests, cmd/caddy and the benchmarks import it.
 package biohook
 
 import (

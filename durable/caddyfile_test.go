@@ -2,11 +2,12 @@ package durable
 
 import (
 	"encoding/json"
-	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
+
+	"github.com/biohook/caddy-biohook/internal/testutil"
 )
 
 func TestUnmarshalDurable(t *testing.T) {
@@ -84,7 +85,7 @@ func TestUnmarshalDurable(t *testing.T) {
 				t.Fatal(err)
 			}
 			got, _ := json.Marshal(dur)
-			if !jsonEqual(got, []byte(c.want)) {
+			if !testutil.JSONEqual(t, got, []byte(c.want)) {
 				t.Errorf("got  %s\nwant %s", got, c.want)
 			}
 		})
@@ -105,13 +106,4 @@ func TestUnmarshalRecordKey(t *testing.T) {
 	if err := new(Config).UnmarshalCaddyfile(d); err == nil || strings.Contains(err.Error(), "secret-half") {
 		t.Errorf("two arguments: %v", err)
 	}
-}
-
-// jsonEqual compares two JSON documents by value.
-func jsonEqual(a, b []byte) bool {
-	var x, y any
-	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
-		return false
-	}
-	return reflect.DeepEqual(x, y)
 }

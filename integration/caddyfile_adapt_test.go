@@ -18,7 +18,7 @@ import (
 	_ "github.com/biohook/caddy-biohook"
 )
 
-var update = flag.Bool("update", false, "rewrite the expected JSON of caddyfile_adapt/*.caddytest (and the Caddyfile of example_* goldens) from the adapter")
+var update = flag.Bool("update", false, "rewrite the expected JSON of caddyfile_adapt/*.caddytest (and the Caddyfile of example_* goldens) from the adapter, and testdata/metrics.txt from the metrics a config registers")
 
 // A golden is a Caddyfile, a line of ten dashes, and the JSON it adapts to,
 // pretty-printed with tabs: Caddy's own .caddytest format.

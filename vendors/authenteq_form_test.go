@@ -8,8 +8,12 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strconv"
 	"time"
+
+	"github.com/go-json-experiment/json"
 )
 
 // The credentials every Authenteq fixture is signed with.
@@ -278,18 +282,24 @@ func authenteqBadFixtures() map[string][]byte {
 	}
 }
 
-// authenteqBadCases is what each bad fixture must get: the status and the
+// authenteqBadCase is what a bad fixture must get: the status and the
 // reason code.
-var authenteqBadCases = map[string]struct {
-	status int
-	code   string
-}{
-	"truncated.http":          {400, "invalid_multipart"},
-	"missing_result.http":     {400, "missing_result"},
-	"result_not_json.http":    {400, "invalid_json"},
-	"no_boundary.http":        {400, "invalid_multipart"},
-	"wrong_client_id.http":    {401, "client_id_mismatch"},
-	"wrong_secret.http":       {401, "signature_mismatch"},
-	"body_not_multipart.http": {400, "invalid_multipart"},
-	"json_content_type.http":  {415, "unsupported_media_type"},
+type authenteqBadCase struct {
+	Status int    `json:"status"`
+	Code   string `json:"code"`
 }
+
+// authenteqBadCases are the bad fixtures' cases, as
+// testdata/authenteq/bad/cases.json lists them for these tests and for the
+// integration tests that send each through Caddy.
+var authenteqBadCases = func() map[string]authenteqBadCase {
+	raw, err := os.ReadFile(filepath.Join("..", "testdata", "authenteq", "bad", "cases.json"))
+	if err != nil {
+		panic(err)
+	}
+	var cases map[string]authenteqBadCase
+	if err := json.Unmarshal(raw, &cases); err != nil {
+		panic(err)
+	}
+	return cases
+}()

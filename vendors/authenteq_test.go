@@ -194,9 +194,9 @@ func TestAuthenteqBadInput(t *testing.T) {
 			if err == nil {
 				_, err = a.Normalize(d)
 			}
-			assertCode(t, err, want.code)
-			if rej := AsRejection(err); rej.Status != want.status {
-				t.Errorf("status %d, want %d", rej.Status, want.status)
+			assertCode(t, err, want.Code)
+			if rej := AsRejection(err); rej.Status != want.Status {
+				t.Errorf("status %d, want %d", rej.Status, want.Status)
 			}
 			if strings.Contains(err.Error(), "JFIF") || len(err.Error()) > 300 {
 				t.Errorf("the refusal carries content: %.300q", err.Error())
