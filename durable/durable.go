@@ -7,9 +7,10 @@
 //
 // A spool sees a route only as a Route, which this package owns: its name,
 // settings, keys, server and the handler its deliveries must reach, as an
-// opaque caddyhttp.MiddlewareHandler. It does not know the biohook handler,
-// its vendors (the handler hands a route its key material and path
-// redactor) or dedupe, and it imports neither.
+// opaque caddyhttp.MiddlewareHandler. It does not know the biohook handler
+// nor dedupe, and imports neither; of the vendors it knows only the
+// Caddyfile and secret helpers (the handler hands a route its vendor's key
+// material and path redactor).
 package durable
 
 import (

@@ -1,7 +1,7 @@
 // Package testutil holds the helpers the tests of several packages share:
 // a Redis for the tests (the one BIOHOOK_TEST_REDIS names, or a
-// redis-server of the run's own). It is imported by tests only, and imports
-// no package of this module.
+// redis-server of the run's own), and a comparison of JSON by value. It is
+// imported by tests only, and imports no package of this module.
 package testutil
 
 import (
