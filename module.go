@@ -69,6 +69,7 @@ type Handler struct {
 	strip      []string
 	acker      vendors.Acknowledger
 	endpoint   vendors.EndpointServer
+	head       vendors.HeaderVerifier
 	metrics    *vendorMetrics
 	logger     *zap.Logger
 
@@ -145,6 +146,7 @@ func (h *Handler) provisionOptional(v vendors.Vendor) {
 	}
 	h.acker, _ = v.(vendors.Acknowledger)
 	h.endpoint, _ = v.(vendors.EndpointServer)
+	h.head, _ = v.(vendors.HeaderVerifier)
 }
 
 // Validate checks the handler's own settings.
@@ -193,6 +195,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	}
 	if rej := h.checkRequest(w, r); rej != nil {
 		return h.refuse(w, r, rej)
+	}
+	// A proof carried in the head is checked before the body is read.
+	if h.head != nil {
+		if err := h.head.VerifyHeader(r); err != nil {
+			return h.refuse(w, r, vendors.AsRejection(err))
+		}
 	}
 	// A durable spool keeps the event after the request ends: its buffers
 	// are its own, never reused.

@@ -98,3 +98,12 @@ type Skewer interface {
 type SourceCheckRequirer interface {
 	SourceCheckRequired() string
 }
+
+// HeaderVerifier is implemented by vendors whose proof travels in the
+// request's head alone (a bearer token, a static header). The handler calls
+// VerifyHeader before it reads the body, so that a request without the
+// proof is refused before its body is read. Verify must still check the
+// same on its own: it is complete without VerifyHeader.
+type HeaderVerifier interface {
+	VerifyHeader(r *http.Request) error
+}
