@@ -261,12 +261,17 @@ const hostileMaxSize = 384 << 10
 // Caddy: each gets its status, no case gets a 5xx, and nothing but genuine
 // deliveries reaches the upstream.
 func TestHostileInput(t *testing.T) {
+	runHostileInput(t, hostileVendors(t), hostileCases())
+}
+
+// runHostileInput sends every case to every vendor's route, all in one
+// Caddy, and holds each answer to the case's want.
+func runHostileInput(t *testing.T, vendors []hostileVendor, cases []hostileCase) {
 	up := newUpstream(t)
-	vendors := hostileVendors(t)
 	tester := startCaddyWith(t, hostileGlobals, hostileSite(up, vendors))
 	tried := 0
 	for _, v := range vendors {
-		for _, c := range hostileCases() {
+		for _, c := range cases {
 			if c.skip != nil && c.skip(v) {
 				continue
 			}
