@@ -18,6 +18,7 @@ import (
 //
 //go:embed testdata/faceio/*.json testdata/entrust/*.json testdata/hmac/*.json testdata/standard_webhooks/*.json
 //go:embed testdata/argos/*.json testdata/authenteq/*.http testdata/incode/*.json
+//go:embed testdata/yoti/*.json testdata/socure/*.json testdata/jumio/*.json testdata/ondato/*.json
 var samples embed.FS
 
 // defaultSamples is the event sent when none is named.
@@ -29,6 +30,10 @@ var defaultSamples = map[string]string{
 	"argos":             "approved",
 	"authenteq":         "passport",
 	"incode":            "auth_pass",
+	"yoti":              "session_completion",
+	"socure":            "evaluation_completed_accept",
+	"jumio":             "processed",
+	"ondato":            "kyc_approved",
 }
 
 // sampleNames lists the built-in events of vendor.

@@ -27,7 +27,10 @@ func exampleEnv() map[string]string {
 		"INCODE_CLIENT_ID": "example-client", "INCODE_CLIENT_SECRET": "example-incode",
 		"INCODE_HEADER": "example-incode-header", "INCODE_HEADER_VALUE": "example-incode-header",
 		"VERIFF_SECRET": "example-veriff", "WEBHOOK_SECRET": whsec, "ACME_WHSEC": whsec,
-		"ACME_WHPK": "whpk_" + base64.StdEncoding.EncodeToString(pub),
+		"ACME_WHPK":         "whpk_" + base64.StdEncoding.EncodeToString(pub),
+		"YOTI_NOTIFY_TOKEN": "example-yoti-notify-token", "YOTI_NOTIFY_USER": "example-yoti-user",
+		"YOTI_NOTIFY_PASSWORD": "example-yoti-password", "SOCURE_WEBHOOK_TOKEN": "example-socure-webhook-token",
+		"SOCURE_WEBHOOK_USER": "example-socure-user", "SOCURE_WEBHOOK_PASSWORD": "example-socure-password",
 		"REDIS_URL": "redis://127.0.0.1:6379/0", "BIOHOOK_RECORD_KEY": "example-record-key-0123456789", "REDIS_PASSWORD": "example-redis",
 	}
 }

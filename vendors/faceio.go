@@ -118,11 +118,10 @@ func (f *FACEIO) Verify(d *Delivery) error {
 // bearerToken takes the token from "Bearer <token>" (the scheme in any case)
 // or from a bare token.
 func bearerToken(v string) string {
-	v = strings.TrimSpace(v)
-	if len(v) > 7 && strings.EqualFold(v[:7], "bearer ") {
-		return strings.TrimSpace(v[7:])
+	if token, ok := cutScheme(v, "Bearer"); ok {
+		return token
 	}
-	return v
+	return strings.TrimSpace(v)
 }
 
 func (f *FACEIO) decode(d *Delivery) (*faceioPayload, error) {
