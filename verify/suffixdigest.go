@@ -1,0 +1,87 @@
+package verify
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"hash"
+	"strings"
+)
+
+// ErrSuffixDigestEncoding: the header is not a hex SHA-256 digest.
+var ErrSuffixDigestEncoding = errors.New("the signature is not a hex SHA-256 digest")
+
+// SuffixDigest is the keyed digest SHA-256(body || key): the body as
+// received, then a key derived from the secret (the secret itself, or its
+// hex SHA-256, as the vendor's scheme says), hashed together. It is not an
+// HMAC. With the key last, SHA-256 length extension does not apply: from
+// the digest of body || key anyone can compute the digest of
+// body || key || padding || more, but that is not body' || key for any
+// body' they could send without knowing the key. What it rests on instead
+// is SHA-256's collision resistance (two bodies of one digest would share
+// every key's digest), which HMAC does not need.
+type SuffixDigest struct {
+	keys Secrets
+}
+
+// NewSuffixDigest returns the verifier for keys, more than one while
+// rotating. At least one is required.
+func NewSuffixDigest(keys Secrets) (*SuffixDigest, error) {
+	if len(keys) == 0 {
+		return nil, errors.New("suffix digest: no key")
+	}
+	return &SuffixDigest{keys: keys}, nil
+}
+
+// SignSuffixDigest returns the hex SHA-256(body || key), the value a
+// sender writes.
+func SignSuffixDigest(body, key []byte) string {
+	h := sha256.New()
+	h.Write(body)
+	h.Write(key)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// DecodeHexDigest decodes a hex SHA-256 digest, in either case and with
+// surrounding whitespace ignored, into dst.
+func DecodeHexDigest(s string, dst *[sha256.Size]byte) bool {
+	return decodeHex32(dst, strings.TrimSpace(s))
+}
+
+// Verify checks value, a hex SHA-256 digest, against body under every key.
+func (d *SuffixDigest) Verify(value string, body []byte) error {
+	var got [sha256.Size]byte
+	if !DecodeHexDigest(value, &got) {
+		return ErrSuffixDigestEncoding
+	}
+	match, err := d.Match(body, got[:])
+	switch {
+	case err != nil:
+		return err
+	case !match:
+		return ErrSignatureMismatch
+	}
+	return nil
+}
+
+// Match reports whether got is SHA-256(body || key) for one of the keys.
+// The body is hashed once and each key continues from a copy of that
+// state; every key is tried and compared in constant time.
+func (d *SuffixDigest) Match(body, got []byte) (bool, error) {
+	h := sha256.New()
+	h.Write(body)
+	base := h.(hash.Cloner)
+	var sum [sha256.Size]byte
+	match := false
+	for i := range d.keys {
+		c, err := base.Clone()
+		if err != nil {
+			return false, err
+		}
+		c.Write(d.keys[i].key)
+		if Equal(c.Sum(sum[:0]), got) {
+			match = true
+		}
+	}
+	return match, nil
+}
