@@ -18,6 +18,7 @@ import (
 //
 //go:embed testdata/faceio/*.json testdata/entrust/*.json testdata/hmac/*.json testdata/standard_webhooks/*.json
 //go:embed testdata/argos/*.json testdata/authenteq/*.http testdata/incode/*.json
+//go:embed testdata/stripe/*.json testdata/persona/*.json testdata/shufti/*.json
 var samples embed.FS
 
 // defaultSamples is the event sent when none is named.
@@ -29,6 +30,9 @@ var defaultSamples = map[string]string{
 	"argos":             "approved",
 	"authenteq":         "passport",
 	"incode":            "auth_pass",
+	"stripe":            "identity.verification_session.verified",
+	"persona":           "inquiry.approved",
+	"shufti":            "verification.accepted",
 }
 
 // sampleNames lists the built-in events of vendor.
