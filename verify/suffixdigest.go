@@ -2,10 +2,12 @@ package verify
 
 import (
 	"crypto/sha256"
+	"encoding"
 	"encoding/hex"
 	"errors"
 	"hash"
 	"strings"
+	"sync"
 )
 
 // ErrSuffixDigestEncoding: the header is not a hex SHA-256 digest.
@@ -21,7 +23,16 @@ var ErrSuffixDigestEncoding = errors.New("the signature is not a hex SHA-256 dig
 // is SHA-256's collision resistance (two bodies of one digest would share
 // every key's digest), which HMAC does not need.
 type SuffixDigest struct {
-	keys Secrets
+	keys    Secrets
+	hashers *sync.Pool // of *suffixHashers, reused across requests
+}
+
+// suffixHashers are the hashes one Match uses: the body's, and, with more
+// than one key, one to continue it per key from its saved state.
+type suffixHashers struct {
+	body, key hash.Hash
+	state     []byte
+	sum       [sha256.Size]byte
 }
 
 // NewSuffixDigest returns the verifier for keys, more than one while
@@ -30,7 +41,8 @@ func NewSuffixDigest(keys Secrets) (*SuffixDigest, error) {
 	if len(keys) == 0 {
 		return nil, errors.New("suffix digest: no key")
 	}
-	return &SuffixDigest{keys: keys}, nil
+	pool := &sync.Pool{New: func() any { return &suffixHashers{body: sha256.New(), key: sha256.New()} }}
+	return &SuffixDigest{keys: keys, hashers: pool}, nil
 }
 
 // SignSuffixDigest returns the hex SHA-256(body || key), the value a
@@ -65,21 +77,30 @@ func (d *SuffixDigest) Verify(value string, body []byte) error {
 }
 
 // Match reports whether got is SHA-256(body || key) for one of the keys.
-// The body is hashed once and each key continues from a copy of that
-// state; every key is tried and compared in constant time.
+// The body is hashed once and each key continues from that state; every
+// key is tried and compared in constant time. The hashes are reused, so a
+// match allocates nothing.
 func (d *SuffixDigest) Match(body, got []byte) (bool, error) {
-	h := sha256.New()
-	h.Write(body)
-	base := h.(hash.Cloner)
-	var sum [sha256.Size]byte
+	hs := d.hashers.Get().(*suffixHashers)
+	defer d.hashers.Put(hs)
+	hs.body.Reset()
+	hs.body.Write(body)
+	if len(d.keys) == 1 {
+		hs.body.Write(d.keys[0].key)
+		return Equal(hs.body.Sum(hs.sum[:0]), got), nil
+	}
+	state, err := hs.body.(encoding.BinaryAppender).AppendBinary(hs.state[:0])
+	if err != nil {
+		return false, err
+	}
+	hs.state = state
 	match := false
 	for i := range d.keys {
-		c, err := base.Clone()
-		if err != nil {
+		if err := hs.key.(encoding.BinaryUnmarshaler).UnmarshalBinary(state); err != nil {
 			return false, err
 		}
-		c.Write(d.keys[i].key)
-		if Equal(c.Sum(sum[:0]), got) {
+		hs.key.Write(d.keys[i].key)
+		if Equal(hs.key.Sum(hs.sum[:0]), got) {
 			match = true
 		}
 	}

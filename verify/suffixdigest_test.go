@@ -123,3 +123,25 @@ func FuzzSuffixDigest(f *testing.F) {
 		}
 	})
 }
+
+// With one key or several, a match allocates nothing, and every key of a
+// rotation verifies.
+func TestSuffixDigestRotationAllocations(t *testing.T) {
+	body := []byte(suffixVectorBody)
+	keys := [][]byte{[]byte("first-key-of-three"), hexSHA256(suffixVectorSecret), []byte("third-key-of-three")}
+	for n := 1; n <= len(keys); n++ {
+		d := suffixVerifier(t, keys[:n]...)
+		for _, k := range keys[:n] {
+			if err := d.Verify(SignSuffixDigest(body, k), body); err != nil {
+				t.Fatalf("%d keys: %v", n, err)
+			}
+		}
+		if err := d.Verify(SignSuffixDigest(body, []byte("not-a-key")), body); !errors.Is(err, ErrSignatureMismatch) {
+			t.Fatalf("%d keys: %v", n, err)
+		}
+		sig := SignSuffixDigest(body, keys[n-1])
+		if a := testing.AllocsPerRun(50, func() { _ = d.Verify(sig, body) }); a != 0 {
+			t.Errorf("%d keys: %v allocations", n, a)
+		}
+	}
+}
