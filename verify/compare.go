@@ -1,5 +1,6 @@
 // Package verify holds the primitives that prove a webhook delivery is genuine:
-// constant-time comparisons, RFC 9530 digests, HMACs and RFC 9421 message
+// constant-time comparisons, RFC 9530 digests, HMACs, timestamped HMAC
+// headers (t=...,v1=...), secret-suffix digests and RFC 9421 message
 // signatures. It knows nothing of Caddy or of any vendor.
 package verify
 
