@@ -19,6 +19,7 @@ import (
 //go:embed testdata/faceio/*.json testdata/entrust/*.json testdata/hmac/*.json testdata/standard_webhooks/*.json
 //go:embed testdata/argos/*.json testdata/authenteq/*.http testdata/incode/*.json
 //go:embed testdata/yoti/*.json testdata/socure/*.json testdata/jumio/*.json testdata/ondato/*.json
+//go:embed testdata/stripe/*.json testdata/persona/*.json testdata/shufti/*.json
 var samples embed.FS
 
 // defaultSamples is the event sent when none is named.
@@ -34,6 +35,9 @@ var defaultSamples = map[string]string{
 	"socure":            "evaluation_completed_accept",
 	"jumio":             "processed",
 	"ondato":            "kyc_approved",
+	"stripe":            "identity.verification_session.verified",
+	"persona":           "inquiry.approved",
+	"shufti":            "verification.accepted",
 }
 
 // sampleNames lists the built-in events of vendor.

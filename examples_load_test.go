@@ -31,6 +31,8 @@ func exampleEnv() map[string]string {
 		"YOTI_NOTIFY_TOKEN": "example-yoti-notify-token", "YOTI_NOTIFY_USER": "example-yoti-user",
 		"YOTI_NOTIFY_PASSWORD": "example-yoti-password", "SOCURE_WEBHOOK_TOKEN": "example-socure-webhook-token",
 		"SOCURE_WEBHOOK_USER": "example-socure-user", "SOCURE_WEBHOOK_PASSWORD": "example-socure-password",
+		"STRIPE_WEBHOOK_SECRET": "whsec_example-stripe-secret", "SHUFTI_SECRET_KEY": "example-shufti-secret-key",
+		"PERSONA_WEBHOOK_SECRET": "wbhsec_example-persona-secret", "PERSONA_WEBHOOK_SECRET_NEXT": "wbhsec_example-persona-next",
 		"REDIS_URL": "redis://127.0.0.1:6379/0", "BIOHOOK_RECORD_KEY": "example-record-key-0123456789", "REDIS_PASSWORD": "example-redis",
 	}
 }

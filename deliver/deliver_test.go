@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -234,4 +235,57 @@ func TestBuiltIncodeVerifies(t *testing.T) {
 	hv := provision(t, &vendors.Incode{Headers: vendors.StaticHeaders{"X-Incode-Key": {"k"}}})
 	check(t, hv, build(t, deliver.Options{Vendor: "incode", Settings: map[string]string{"header": "X-Incode-Key: k"}}), "")
 	check(t, hv, build(t, deliver.Options{Vendor: "incode", Settings: map[string]string{"header": "X-Incode-Key: x"}}), "header_mismatch")
+}
+
+// Stripe and Persona deliveries, built here, verify with the vendor
+// modules: one set with a v1 per secret (Stripe), one set per secret
+// (Persona), either secret of a rotation; a key the route does not hold,
+// or a time outside the window, fails.
+func TestBuiltTimedHMACVerifies(t *testing.T) {
+	const oldKey, newKey, other = "whsec_deliver_old_secret_01", "whsec_deliver_new_secret_02", "whsec_deliver_other_secret_3"
+	for _, vendor := range []string{"stripe", "persona"} {
+		var v vendors.Vendor = &vendors.Stripe{Secrets: []string{newKey}}
+		header := "Stripe-Signature"
+		if vendor == "persona" {
+			v, header = &vendors.Persona{Secrets: []string{newKey}}, "Persona-Signature"
+		}
+		provision(t, v)
+		check(t, v, buildIDV(t, deliver.Options{Vendor: vendor, Secrets: []string{newKey}}), "")
+		two := buildIDV(t, deliver.Options{Vendor: vendor, Secrets: []string{oldKey, newKey}})
+		check(t, v, two, "")
+		if sets := strings.Fields(two.Header.Get(header)); (vendor == "persona") != (len(sets) == 2) {
+			t.Errorf("%s: %d sets for two secrets", vendor, len(sets))
+		}
+		check(t, v, buildIDV(t, deliver.Options{Vendor: vendor, Secrets: []string{other}}), "signature_mismatch")
+		check(t, v, buildIDV(t, deliver.Options{Vendor: vendor, Secrets: []string{newKey}, Now: time.Now().Add(-10 * time.Minute)}), "stale_signature")
+		check(t, v, buildIDV(t, deliver.Options{Vendor: vendor, Secrets: []string{newKey}, Now: time.Now().Add(10 * time.Minute)}), "signature_in_future")
+	}
+}
+
+func TestBuiltShuftiVerifies(t *testing.T) {
+	const key = "deliver-shufti-secret-key-01"
+	for _, digest := range []string{"hashed_secret", "legacy"} {
+		v := provision(t, &vendors.Shufti{Secrets: []string{"deliver-shufti-old-secret-0", key}, Digest: digest})
+		check(t, v, buildIDV(t, deliver.Options{Vendor: "shufti", Secrets: []string{key}, Settings: map[string]string{"digest": digest}}), "")
+		check(t, v, buildIDV(t, deliver.Options{Vendor: "shufti", Secrets: []string{"wrong-shufti-secret-key-00"}, Settings: map[string]string{"digest": digest}}), "signature_mismatch")
+	}
+	v := provision(t, &vendors.Shufti{Secrets: []string{key}})
+	check(t, v, buildIDV(t, deliver.Options{Vendor: "shufti", Secrets: []string{key}, Settings: map[string]string{"digest": "legacy"}}), "signature_mismatch")
+	if _, err := deliver.Build(deliver.Options{Vendor: "shufti", URL: url, Payload: idvPayload, Secrets: []string{key}, Settings: map[string]string{"digest": "hmac"}}); err == nil {
+		t.Fatal("unknown digest built")
+	}
+}
+
+// idvPayload is read as an event by Stripe (type), Persona
+// (data.attributes.name) and Shufti (event).
+var idvPayload = []byte(`{"id":"evt_1","type":"identity.verification_session.verified","event":"verification.accepted","data":{"attributes":{"name":"inquiry.approved"}}}`)
+
+func buildIDV(t *testing.T, o deliver.Options) *deliver.Delivery {
+	t.Helper()
+	o.URL, o.Payload = url, idvPayload
+	d, err := deliver.Build(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
 }

@@ -21,11 +21,12 @@ import (
 // Options describe one delivery to build.
 type Options struct {
 	// The vendor: faceio, entrust, hmac, standard_webhooks, authenteq, argos,
-	// incode, yoti, socure, jumio, ondato.
+	// incode, yoti, socure, jumio, ondato, stripe, persona, shufti.
 	Vendor string
 
 	// The secrets to sign with. Most vendors use the first; Standard
-	// Webhooks signs with each, as a sender in a rotation does.
+	// Webhooks, Stripe and Persona sign with each, as a sender in a
+	// rotation does.
 	Secrets []string
 
 	// The client id, for vendors that send one (Authenteq), or the user of
@@ -47,7 +48,7 @@ type Options struct {
 
 	// Vendor settings, named as in the vendor's Caddyfile block: for hmac
 	// "header", "algorithm", "encoding", "prefix"; for standard_webhooks
-	// "private_key" (whsk_..., adds a v1a signature); for authenteq "digest";
+	// "private_key" (whsk_..., adds a v1a signature); for authenteq and shufti "digest";
 	// for argos "mode", "encoding", "iv", "layout", "header", "header_value";
 	// for incode "header" ("Name: value"), "token_path" (fetch a token there
 	// with ClientID and the first secret) or "token"; for yoti and socure

@@ -180,7 +180,7 @@ func Source(vendor string) string {
 var builtinSources = map[string]string{}
 
 func init() {
-	for _, v := range []string{"argos", "authenteq", "entrust", "faceio", "incode"} {
+	for _, v := range []string{"argos", "authenteq", "entrust", "faceio", "incode", "persona", "shufti", "stripe"} {
 		builtinSources[v] = "urn:biohook:" + v
 	}
 }
