@@ -55,6 +55,10 @@ func (p *Persona) Provision(caddy.Context) error {
 // verifies under any secret with its t in the window proves the delivery.
 func (p *Persona) Verify(d *Delivery) error { return p.check.verify(d) }
 
+// VerifyHeaders refuses, before the body is read, a signature header that
+// is missing, doubled, malformed or out of the window.
+func (p *Persona) VerifyHeaders(d *Delivery) error { return p.check.verifyHead(d) }
+
 // personaEvent is the part of Persona's JSON:API event the module reads;
 // the whole of it travels in the event's raw field.
 type personaEvent struct {
@@ -183,6 +187,7 @@ func (p *Persona) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 
 // Interface guards
 var (
+	_ HeaderVerifier        = (*Persona)(nil)
 	_ Vendor                = (*Persona)(nil)
 	_ Skewer                = (*Persona)(nil)
 	_ CredentialHeaderer    = (*Persona)(nil)

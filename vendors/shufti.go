@@ -99,18 +99,40 @@ var (
 	errShuftiNoEvent     = errors.New("event is missing")
 )
 
-// Verify checks the Signature header's digest of the raw body under every
-// configured secret.
-func (s *Shufti) Verify(d *Delivery) error {
+// signature returns the one Signature header.
+func (s *Shufti) signature(d *Delivery) (string, error) {
 	values := d.Request.Header["Signature"]
 	switch len(values) {
 	case 0:
-		return Unauthorized("missing_signature", errShuftiNoSignature)
+		return "", Unauthorized("missing_signature", errShuftiNoSignature)
 	case 1:
-	default:
-		return Unauthorized("duplicate_header", errDuplicateSigHeader)
+		return values[0], nil
 	}
-	err := s.digest.Verify(values[0], d.Body)
+	return "", Unauthorized("duplicate_header", errDuplicateSigHeader)
+}
+
+// VerifyHeaders refuses, before the body is read, a Signature header that
+// is missing, doubled or not a hex SHA-256 digest.
+func (s *Shufti) VerifyHeaders(d *Delivery) error {
+	v, err := s.signature(d)
+	if err != nil {
+		return err
+	}
+	var digest [sha256.Size]byte
+	if !verify.DecodeHexDigest(v, &digest) {
+		return Unauthorized("malformed_signature", verify.ErrSuffixDigestEncoding)
+	}
+	return nil
+}
+
+// Verify checks the Signature header's digest of the raw body under every
+// configured secret.
+func (s *Shufti) Verify(d *Delivery) error {
+	v, err := s.signature(d)
+	if err != nil {
+		return err
+	}
+	err = s.digest.Verify(v, d.Body)
 	switch {
 	case err == nil:
 		return nil
@@ -250,6 +272,7 @@ func (s *Shufti) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 
 // Interface guards
 var (
+	_ HeaderVerifier        = (*Shufti)(nil)
 	_ Vendor                = (*Shufti)(nil)
 	_ CredentialHeaderer    = (*Shufti)(nil)
 	_ Acknowledger          = (*Shufti)(nil)

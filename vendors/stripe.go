@@ -57,6 +57,10 @@ func (s *Stripe) Provision(caddy.Context) error {
 // window.
 func (s *Stripe) Verify(d *Delivery) error { return s.check.verify(d) }
 
+// VerifyHeaders refuses, before the body is read, a signature header that
+// is missing, doubled, malformed or out of the window.
+func (s *Stripe) VerifyHeaders(d *Delivery) error { return s.check.verifyHead(d) }
+
 // stripeEvent is the part of a Stripe event the module reads; the whole
 // of it travels in the event's raw field.
 type stripeEvent struct {
@@ -202,6 +206,7 @@ func (s *Stripe) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 
 // Interface guards
 var (
+	_ HeaderVerifier        = (*Stripe)(nil)
 	_ Vendor                = (*Stripe)(nil)
 	_ Skewer                = (*Stripe)(nil)
 	_ CredentialHeaderer    = (*Stripe)(nil)

@@ -43,18 +43,36 @@ func newTimedHMACCheck(vendor, header string, secrets []string, maxSkew caddy.Du
 
 var errTimedNoHeader = errors.New("no signature header")
 
-// verify checks the one signature header over the raw body, as of the
-// time the delivery was received.
-func (c *timedHMACCheck) verify(d *Delivery) error {
+// value returns the one signature header.
+func (c *timedHMACCheck) value(d *Delivery) (string, error) {
 	values := d.Request.Header[c.header]
 	switch len(values) {
 	case 0:
-		return Unauthorized("missing_signature", errTimedNoHeader)
+		return "", Unauthorized("missing_signature", errTimedNoHeader)
 	case 1:
-	default:
-		return Unauthorized("duplicate_header", errDuplicateSigHeader)
+		return values[0], nil
 	}
-	return timedRejection(c.verifier.Verify(values[0], d.Body, d.Received))
+	return "", Unauthorized("duplicate_header", errDuplicateSigHeader)
+}
+
+// verifyHead refuses, before the body is read, a header that is missing,
+// doubled, malformed, or whose every t is out of the window.
+func (c *timedHMACCheck) verifyHead(d *Delivery) error {
+	v, err := c.value(d)
+	if err != nil {
+		return err
+	}
+	return timedRejection(c.verifier.CheckHead(v, d.Received))
+}
+
+// verify checks the one signature header over the raw body, as of the
+// time the delivery was received.
+func (c *timedHMACCheck) verify(d *Delivery) error {
+	v, err := c.value(d)
+	if err != nil {
+		return err
+	}
+	return timedRejection(c.verifier.Verify(v, d.Body, d.Received))
 }
 
 // timedRejection gives each way the header can fail a reason of its own.

@@ -132,6 +132,26 @@ func (v *TimedHMAC) Verify(value string, body []byte, now time.Time) error {
 	return ErrSignatureMismatch
 }
 
+// CheckHead checks what a header value proves without the body: that it
+// parses, and that one of its sets has a t within the window at now. It
+// lets a receiver refuse a malformed or stale header before reading the
+// body; a value that passes still needs Verify.
+func (v *TimedHMAC) CheckHead(value string, now time.Time) error {
+	var h timedHeader
+	if err := h.parse(value); err != nil {
+		return err
+	}
+	late := ErrSignatureMissing
+	for i := range h.sets[:h.n] {
+		if err := inWindow(h.sets[i].t, now, v.maxSkew); err != nil {
+			late = err
+			continue
+		}
+		return nil
+	}
+	return late
+}
+
 func inWindow(t int64, now time.Time, skew time.Duration) error {
 	sent := time.Unix(t, 0)
 	switch {

@@ -169,6 +169,36 @@ func TestTimedHMACWindow(t *testing.T) {
 		if err := v.Verify(h, stripeVectorBody, timedT0.Add(c.offset)); !errors.Is(err, c.want) {
 			t.Errorf("skew %v, now t%+v: got %v, want %v", c.skew, c.offset, err, c.want)
 		}
+		// The head alone gives the same verdict on time.
+		if err := v.CheckHead(h, timedT0.Add(c.offset)); !errors.Is(err, c.want) {
+			t.Errorf("CheckHead, skew %v, now t%+v: got %v, want %v", c.skew, c.offset, err, c.want)
+		}
+	}
+}
+
+// CheckHead passes a header with one set in the window among stale ones
+// (Persona's rotation), refuses a malformed one as Verify does, and knows
+// nothing of the body: a forged fresh set passes it, and only Verify
+// refuses that.
+func TestTimedHMACCheckHead(t *testing.T) {
+	v := timedVerifier(t, 300*time.Second, stripeVectorSecret)
+	stale := SignTimedHMAC(timedT0.Add(-time.Hour), stripeVectorBody, stripeVectorSecret)
+	fresh := SignTimedHMAC(timedT0, stripeVectorBody, stripeVectorSecret)
+	if err := v.CheckHead(stale+" "+fresh, timedT0); err != nil {
+		t.Errorf("a fresh set beside a stale one: %v", err)
+	}
+	if err := v.CheckHead(stale, timedT0); !errors.Is(err, ErrSignatureStale) {
+		t.Errorf("stale only: %v", err)
+	}
+	forged := SignTimedHMAC(timedT0, stripeVectorBody, []byte("not the secret"))
+	if err := v.CheckHead(forged, timedT0); err != nil {
+		t.Errorf("the head cannot judge the MAC: %v", err)
+	}
+	if err := v.Verify(forged, stripeVectorBody, timedT0); !errors.Is(err, ErrSignatureMismatch) {
+		t.Errorf("Verify of the forged set: %v", err)
+	}
+	if v.CheckHead("t=abc,v1=00", timedT0) == nil {
+		t.Error("a malformed header passed the head check")
 	}
 }
 
