@@ -18,6 +18,8 @@ import (
 //
 //go:embed testdata/faceio/*.json testdata/entrust/*.json testdata/hmac/*.json testdata/standard_webhooks/*.json
 //go:embed testdata/argos/*.json testdata/authenteq/*.http testdata/incode/*.json
+//go:embed testdata/veriff/*.json testdata/onfido/*.json testdata/idenfy/*.json testdata/metamap/*.json
+//go:embed testdata/sumsub/*.json testdata/didit/*.json
 var samples embed.FS
 
 // defaultSamples is the event sent when none is named.
@@ -29,6 +31,12 @@ var defaultSamples = map[string]string{
 	"argos":             "approved",
 	"authenteq":         "passport",
 	"incode":            "auth_pass",
+	"veriff":            "decision_approved",
+	"onfido":            "workflow_run.completed.approved",
+	"idenfy":            "approved",
+	"metamap":           "verification_completed",
+	"sumsub":            "applicantReviewed.green",
+	"didit":             "status.updated.approved",
 }
 
 // sampleNames lists the built-in events of vendor.

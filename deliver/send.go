@@ -20,7 +20,8 @@ import (
 
 // Options describe one delivery to build.
 type Options struct {
-	// The vendor: faceio, entrust, hmac, standard_webhooks, authenteq, argos, incode.
+	// The vendor: faceio, entrust, hmac, standard_webhooks, authenteq, argos,
+	// incode, veriff, onfido, idenfy, metamap, sumsub, didit.
 	Vendor string
 
 	// The secrets to sign with. Most vendors use the first; Standard
@@ -48,7 +49,8 @@ type Options struct {
 	// "private_key" (whsk_..., adds a v1a signature); for authenteq "digest";
 	// for argos "mode", "encoding", "iv", "layout", "header", "header_value";
 	// for incode "header" ("Name: value"), "token_path" (fetch a token there
-	// with ClientID and the first secret) or "token".
+	// with ClientID and the first secret) or "token"; for veriff "api_key";
+	// for sumsub "algorithm".
 	Settings map[string]string
 
 	// The client for requests made while building (Incode's token), such as
