@@ -26,6 +26,8 @@ func exampleEnv() map[string]string {
 		"INCODE_CLIENT_ID": "example-client", "INCODE_CLIENT_SECRET": "example-incode",
 		"INCODE_HEADER": "example-incode-header", "INCODE_HEADER_VALUE": "example-incode-header",
 		"VERIFF_SECRET": "example-veriff", "WEBHOOK_SECRET": whsec, "ACME_WHSEC": whsec,
+		"VERIFF_API_KEY": "example-veriff-api-key", "ONFIDO_WEBHOOK_TOKEN": "example-onfido", "IDENFY_SIGNING_KEY": "example-idenfy",
+		"METAMAP_WEBHOOK_SECRET": "ExampleMetaMap0123", "SUMSUB_SECRET_KEY": "example-sumsub", "DIDIT_WEBHOOK_SECRET": "example-didit",
 		"ACME_WHPK": "whpk_" + base64.StdEncoding.EncodeToString(pub),
 		"REDIS_URL": "redis://127.0.0.1:6379/0", "REDIS_PASSWORD": "example-redis",
 	}
