@@ -20,6 +20,8 @@ import (
 //go:embed testdata/argos/*.json testdata/authenteq/*.http testdata/incode/*.json
 //go:embed testdata/yoti/*.json testdata/socure/*.json testdata/jumio/*.json testdata/ondato/*.json
 //go:embed testdata/stripe/*.json testdata/persona/*.json testdata/shufti/*.json
+//go:embed testdata/veriff/*.json testdata/onfido/*.json testdata/idenfy/*.json testdata/metamap/*.json
+//go:embed testdata/sumsub/*.json testdata/didit/*.json
 var samples embed.FS
 
 // defaultSamples is the event sent when none is named.
@@ -38,6 +40,12 @@ var defaultSamples = map[string]string{
 	"stripe":            "identity.verification_session.verified",
 	"persona":           "inquiry.approved",
 	"shufti":            "verification.accepted",
+	"veriff":            "decision_approved",
+	"onfido":            "workflow_run.completed.approved",
+	"idenfy":            "approved",
+	"metamap":           "verification_completed",
+	"sumsub":            "applicantReviewed.green",
+	"didit":             "status.updated.approved",
 }
 
 // sampleNames lists the built-in events of vendor.

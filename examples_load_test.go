@@ -27,6 +27,8 @@ func exampleEnv() map[string]string {
 		"INCODE_CLIENT_ID": "example-client", "INCODE_CLIENT_SECRET": "example-incode",
 		"INCODE_HEADER": "example-incode-header", "INCODE_HEADER_VALUE": "example-incode-header",
 		"VERIFF_SECRET": "example-veriff", "WEBHOOK_SECRET": whsec, "ACME_WHSEC": whsec,
+		"VERIFF_API_KEY": "example-veriff-api-key", "ONFIDO_WEBHOOK_TOKEN": "example-onfido", "IDENFY_SIGNING_KEY": "example-idenfy",
+		"METAMAP_WEBHOOK_SECRET": "ExampleMetaMap0123", "SUMSUB_SECRET_KEY": "example-sumsub", "DIDIT_WEBHOOK_SECRET": "example-didit",
 		"ACME_WHPK":         "whpk_" + base64.StdEncoding.EncodeToString(pub),
 		"YOTI_NOTIFY_TOKEN": "example-yoti-notify-token", "YOTI_NOTIFY_USER": "example-yoti-user",
 		"YOTI_NOTIFY_PASSWORD": "example-yoti-password", "SOCURE_WEBHOOK_TOKEN": "example-socure-webhook-token",

@@ -21,7 +21,8 @@ import (
 // Options describe one delivery to build.
 type Options struct {
 	// The vendor: faceio, entrust, hmac, standard_webhooks, authenteq, argos,
-	// incode, yoti, socure, jumio, ondato, stripe, persona, shufti.
+	// incode, yoti, socure, jumio, ondato, stripe, persona, shufti, veriff,
+	// onfido, idenfy, metamap, sumsub, didit.
 	Vendor string
 
 	// The secrets to sign with. Most vendors use the first; Standard
@@ -53,7 +54,8 @@ type Options struct {
 	// for incode "header" ("Name: value"), "token_path" (fetch a token there
 	// with ClientID and the first secret) or "token"; for yoti and socure
 	// "auth" (bearer, the default, or basic); for jumio and ondato "header"
-	// ("Name: value", as a proxy in front would add it).
+	// ("Name: value", as a proxy in front would add it);
+	// for veriff "api_key"; for sumsub "algorithm".
 	Settings map[string]string
 
 	// The client for requests made while building (Incode's token), such as

@@ -227,13 +227,3 @@ func (a *AuthCredentials) unmarshalOption(d *caddyfile.Dispenser) (handled bool,
 	}
 	return false, nil
 }
-
-// exactly200 is the answer for vendors that count only 200 as received:
-// any other 2xx from the upstream becomes a bare 200; 200 itself and every
-// failure pass unchanged, so the vendor retries a failure.
-func exactly200(status int) (Answer, bool) {
-	if status >= 200 && status < 300 && status != http.StatusOK {
-		return Answer{Status: http.StatusOK}, true
-	}
-	return Answer{}, false
-}

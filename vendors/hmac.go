@@ -3,14 +3,11 @@ package vendors
 import (
 	"errors"
 	"fmt"
-	"net/http"
 	"regexp"
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 	"github.com/go-json-experiment/json/jsontext"
-
-	"github.com/biohook/caddy-biohook/verify"
 )
 
 func init() {
@@ -45,8 +42,7 @@ type HMAC struct {
 	// Where the event's id, time, subject, name and outcome are in the payload.
 	Mapping *Mapping `json:"mapping,omitempty"`
 
-	scheme  *verify.BodyHMAC
-	secrets verify.Secrets
+	sig bodySignature
 }
 
 // CaddyModule returns the Caddy module information.
@@ -74,12 +70,8 @@ func (h *HMAC) Provision(caddy.Context) error {
 	if h.Header == "" {
 		return errors.New("hmac: no header configured: name the one that carries the signature, e.g. `header X-Signature`")
 	}
-	scheme, err := verify.NewBodyHMAC(h.Algorithm, h.Encoding, h.Prefix)
-	if err != nil {
-		return fmt.Errorf("hmac: %w", err)
-	}
-	h.scheme = scheme
-	if h.secrets, err = ResolveSecrets(h.VendorName+" secret", h.Secrets); err != nil {
+	var err error
+	if h.sig, err = newBodySignature(h.VendorName, h.Header, h.Algorithm, h.Encoding, h.Prefix, h.Secrets); err != nil {
 		return err
 	}
 	if h.Mapping != nil {
@@ -96,45 +88,12 @@ func (h *HMAC) Validate() error {
 	return nil
 }
 
-var errDuplicateHMACHeader = errors.New("the signature header appears more than once")
+// VerifyHeaders checks, before the body is read, that the signature header
+// is there once, with the configured prefix and encoding.
+func (h *HMAC) VerifyHeaders(d *Delivery) error { return h.sig.VerifyHeaders(d) }
 
-// hmacMAC is what VerifyHeaders leaves in Scratch: the MAC decoded from
-// the header.
-type hmacMAC []byte
-
-// VerifyHeaders checks that the signature header is there once, with the
-// configured prefix and encoding.
-func (h *HMAC) VerifyHeaders(d *Delivery) error {
-	values := d.Request.Header.Values(h.Header)
-	switch {
-	case len(values) == 0:
-		return Unauthorized("missing_signature", verify.ErrSignatureMissing)
-	case len(values) > 1:
-		return Unauthorized("duplicate_header", errDuplicateHMACHeader)
-	}
-	mac, err := h.scheme.Decode(values[0])
-	if err != nil {
-		return Unauthorized("malformed_signature", err)
-	}
-	d.Scratch = hmacMAC(mac)
-	return nil
-}
-
-// Verify checks the header, unless VerifyHeaders did, then its HMAC over
-// the raw body.
-func (h *HMAC) Verify(d *Delivery) error {
-	mac, ok := d.Scratch.(hmacMAC)
-	if !ok {
-		if err := h.VerifyHeaders(d); err != nil {
-			return err
-		}
-		mac = d.Scratch.(hmacMAC)
-	}
-	if err := h.scheme.Match(mac, d.Body, h.secrets); err != nil {
-		return Unauthorized("signature_mismatch", err)
-	}
-	return nil
-}
+// Verify checks the header's HMAC over the raw body.
+func (h *HMAC) Verify(d *Delivery) error { return h.sig.Verify(d) }
 
 // Normalize keeps the payload, valid JSON, and applies the mapping.
 func (h *HMAC) Normalize(d *Delivery) (*Event, error) {
@@ -156,7 +115,7 @@ func genericEvent(vendor string, body []byte, id string, m *Mapping) (*Event, er
 }
 
 // CredentialHeaders names the signature header.
-func (h *HMAC) CredentialHeaders() []string { return []string{http.CanonicalHeaderKey(h.Header)} }
+func (h *HMAC) CredentialHeaders() []string { return h.sig.CredentialHeaders() }
 
 // UnmarshalCaddyfile sets up the vendor from Caddyfile tokens. Syntax:
 //

@@ -38,7 +38,8 @@ type Shufti struct {
 	// SHA-256(body || secret). Default: hashed_secret.
 	Digest string `json:"digest,omitempty"`
 
-	digest *verify.SuffixDigest
+	digest  *verify.SuffixDigest
+	secrets verify.Secrets // as configured, for KeyMaterial
 }
 
 // The digest constructions.
@@ -67,6 +68,7 @@ func (s *Shufti) Provision(caddy.Context) error {
 	if err != nil {
 		return err
 	}
+	s.secrets = secrets
 	keys := make([][]byte, len(secrets))
 	for i := range secrets {
 		keys[i] = ShuftiDigestKey(s.Digest, secrets[i].Key())

@@ -22,6 +22,7 @@ const DefaultTimedMaxSkew = 5 * time.Minute
 type timedHMACCheck struct {
 	header   string // canonical
 	verifier *verify.TimedHMAC
+	secrets  verify.Secrets // for KeyMaterial
 }
 
 // newTimedHMACCheck resolves the secrets (used as their bytes are, never
@@ -38,7 +39,7 @@ func newTimedHMACCheck(vendor, header string, secrets []string, maxSkew caddy.Du
 	if err != nil {
 		return timedHMACCheck{}, fmt.Errorf("%s: %w", vendor, err)
 	}
-	return timedHMACCheck{header: http.CanonicalHeaderKey(header), verifier: v}, nil
+	return timedHMACCheck{header: http.CanonicalHeaderKey(header), verifier: v, secrets: ss}, nil
 }
 
 var errTimedNoHeader = errors.New("no signature header")
