@@ -34,7 +34,12 @@ type Entrust struct {
 	// rewritten by another proxy). A URL with a path is used as the signed
 	// "@target-uri" exactly; one with only a scheme and host replaces those
 	// and keeps the request's original path and query. By default the target
-	// URI is rebuilt from the request as received, before any Caddy rewrite.
+	// URI is rebuilt from what this server saw: the listener's scheme (https
+	// only over TLS), the request's host, and its path and query before any
+	// Caddy rewrite. The scheme of an absolute-form request line ("POST
+	// https://host/path HTTP/1.1") is never taken as sent. The host is the
+	// client's to name either way (Go reads it from such a request line, as
+	// RFC 9112 asks, in place of the Host header): set public_url to pin it.
 	PublicURL string `json:"public_url,omitempty"`
 
 	// How far the signature's created and expires times may be from this
@@ -161,27 +166,52 @@ func signatureRejection(err error) *Rejection {
 	}
 }
 
-// targetURI is the URL IDaaS called: the configured public URL, or the
-// request as received, before any rewrite by Caddy.
+// targetURI is the URL IDaaS called: the configured public URL, or one
+// rebuilt from what this server saw: the listener's scheme (TLS or not),
+// the host the request was routed by (r.Host: for an absolute-form request
+// line net/http takes it from there and drops the Host header), and the path
+// and query as received, before any rewrite by Caddy. The scheme of an
+// absolute-form request line is the client's to choose and is never used.
 func (e *Entrust) targetURI(r *http.Request) string {
 	if e.publicURL != "" {
 		return e.publicURL
 	}
+	// Caddy's copy of the original request keeps its target, not its host
+	// or TLS state, which rewrites do not change.
 	uri := r.RequestURI
 	if orig, ok := r.Context().Value(caddyhttp.OriginalRequestCtxKey).(http.Request); ok && orig.RequestURI != "" {
 		uri = orig.RequestURI
 	}
-	if strings.HasPrefix(uri, "http://") || strings.HasPrefix(uri, "https://") {
-		return uri // absolute-form request target
-	}
+	uri = requestPath(uri)
 	if e.publicBase != "" {
 		return e.publicBase + uri
 	}
-	scheme := "http://"
 	if r.TLS != nil {
-		scheme = "https://"
+		return "https://" + r.Host + uri
 	}
-	return scheme + r.Host + uri
+	return "http://" + r.Host + uri
+}
+
+// requestPath is the path and query of a request target as received: an
+// origin-form target as it is; an absolute-form one ("http://host/p?q")
+// without its scheme and authority.
+func requestPath(uri string) string {
+	if uri == "" || uri[0] == '/' {
+		return uri
+	}
+	i := strings.Index(uri, "://")
+	if i < 0 {
+		return uri // no hierarchical URL: a signature over it will not match
+	}
+	rest := uri[i+len("://"):]
+	j := strings.IndexAny(rest, "/?")
+	switch {
+	case j < 0:
+		return "/"
+	case rest[j] == '?':
+		return "/" + rest[j:]
+	}
+	return rest[j:]
 }
 
 // entrustEnvelope is the envelope every IDaaS event shares.
