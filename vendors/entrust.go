@@ -46,6 +46,14 @@ type Entrust struct {
 	// server's clock, either way. Default: 5m.
 	MaxSkew caddy.Duration `json:"max_skew,omitempty"`
 
+	// Refuse a signature whose Signature-Input carries no created
+	// parameter (reason missing_created). Such a signature has no time
+	// limit: a captured delivery verifies forever, and only dedupe stops
+	// its replay. Off by default, because IDaaS's documentation lists
+	// created among the parameters it may send, not as one it always
+	// sends: turn it on once deliveries are seen to carry it.
+	RequireCreated bool `json:"require_created,omitempty"`
+
 	profile    verify.HMACProfile
 	secrets    verify.Secrets
 	publicURL  string // exact target URI, when PublicURL has a path
@@ -78,6 +86,8 @@ func (e *Entrust) Provision(caddy.Context) error {
 		Required: []string{"@method", "@target-uri", "content-digest"},
 		Alg:      "hmac-sha256",
 		MaxSkew:  time.Duration(e.MaxSkew),
+
+		RequireCreated: e.RequireCreated,
 	}
 	return e.provisionPublicURL()
 }
@@ -156,6 +166,8 @@ func signatureRejection(err error) *Rejection {
 		return Unauthorized("stale_signature", err)
 	case errors.Is(err, verify.ErrSignatureFuture):
 		return Unauthorized("signature_in_future", err)
+	case errors.Is(err, verify.ErrCreatedMissing):
+		return Unauthorized("missing_created", err)
 	case errors.Is(err, verify.ErrSignatureProfile), errors.Is(err, verify.ErrSignatureAlgorithm),
 		errors.Is(err, verify.ErrComponentUnknown):
 		return Unauthorized("unsupported_signature", err)
@@ -380,6 +392,7 @@ func (e *Entrust) CredentialHeaders() []string {
 //		secret <webhook token>  # repeatable, for rotation
 //		public_url <url>        # optional
 //		max_skew <duration>     # optional, default 5m
+//		require_created         # optional: refuse a signature without created
 //	}
 func (e *Entrust) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	d.Next() // the vendor name
@@ -392,6 +405,11 @@ func (e *Entrust) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			e.PublicURL, err = ParseOneArg(d)
 		case "max_skew":
 			e.MaxSkew, err = ParseDuration(d)
+		case "require_created":
+			if d.NextArg() {
+				return d.ArgErr()
+			}
+			e.RequireCreated = true
 		default:
 			return d.Errf("unknown entrust option %q", d.Val())
 		}

@@ -116,3 +116,14 @@ func TestEntrustPublicURLExact(t *testing.T) {
 	d.Request.Host, d.Request.RequestURI = "10.0.0.5:8080", "/hooks/entrust" // as an inner proxy sees it
 	assertCode(t, e.Verify(d), "")
 }
+
+func TestEntrustRequireCreatedVerify(t *testing.T) {
+	url := "https://hooks.example.com/hooks/entrust"
+	body := []byte(`{"id":"1","type":"user.created","data":{}}`)
+	strict := provisioned(t, &Entrust{Secrets: []string{"entrust-token-0123456789"}, PublicURL: url, RequireCreated: true})
+	lenient := provisioned(t, &Entrust{Secrets: []string{"entrust-token-0123456789"}, PublicURL: url})
+	assertCode(t, strict.Verify(signedEntrust(t, url, body, "entrust-token-0123456789", time.Time{})), "missing_created")
+	assertCode(t, strict.Verify(signedEntrust(t, url, body, "entrust-token-0123456789", time.Now())), "")
+	assertCode(t, strict.Verify(signedEntrust(t, url, body, "another-token-0123456789", time.Time{})), "signature_mismatch")
+	assertCode(t, lenient.Verify(signedEntrust(t, url, body, "entrust-token-0123456789", time.Time{})), "")
+}

@@ -354,6 +354,9 @@ type HMACProfile struct {
 	Required []string
 	Alg      string
 	MaxSkew  time.Duration
+	// RequireCreated refuses a signature without a created parameter:
+	// one without created (or expires) has no time limit.
+	RequireCreated bool
 }
 
 // Verify checks m's signature under the profile against any of the secrets.
@@ -382,5 +385,8 @@ func (p HMACProfile) Verify(m Message, secrets Secrets, now time.Time) error {
 	}
 	// Time is judged only once the signature proved itself, so a forgery is
 	// reported as a forgery and a replayed genuine delivery as stale.
+	if p.RequireCreated && in.Created.IsZero() {
+		return ErrCreatedMissing
+	}
 	return in.CheckTime(now, p.MaxSkew)
 }
