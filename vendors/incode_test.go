@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/caddyserver/caddy/v2"
+	"github.com/golang-jwt/jwt/v5"
 )
 
 func init() {
@@ -374,6 +375,96 @@ func BenchmarkIncodeBearer(b *testing.B) {
 			if _, err := in.OAuth.issue(time.Now()); err != nil {
 				b.Fatal(err)
 			}
+		}
+	})
+}
+
+// signedToken signs claims with in's token key, as a route sharing its
+// secret (or an older config of it) would.
+func signedToken(t testing.TB, in *Incode, claims jwt.RegisteredClaims) string {
+	t.Helper()
+	s, err := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(in.OAuth.keys[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// A token whose exp lies further than token_ttl (and the leeway) after its
+// iat, or after now, is refused, whoever signed it: it would outlive the
+// lifetime this route now gives its tokens.
+func TestIncodeTokenLifetimeBounded(t *testing.T) {
+	in := testIncodeOAuth(t, 10*time.Minute, "incode-secret-0123456789")
+	now := time.Now()
+	claims := func(iat, exp time.Time) jwt.RegisteredClaims {
+		c := jwt.RegisteredClaims{Issuer: "biohook", Subject: "incode-client", Audience: jwt.ClaimStrings{in.OAuth.audience}}
+		if !iat.IsZero() {
+			c.IssuedAt = jwt.NewNumericDate(iat)
+		}
+		if !exp.IsZero() {
+			c.ExpiresAt = jwt.NewNumericDate(exp)
+		}
+		return c
+	}
+	longer := testIncodeOAuth(t, 24*time.Hour, "incode-secret-0123456789")
+	older, err := longer.OAuth.issue(now.Add(-time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name  string
+		token string
+		code  string
+	}{
+		{"issued here", signedToken(t, in, claims(now, now.Add(10*time.Minute))), ""},
+		{"within the leeway", signedToken(t, in, claims(now.Add(-time.Minute), now.Add(9*time.Minute+3*time.Second))), ""},
+		{"issued under token_ttl 24h", older, "invalid_token"},
+		{"exp a day after iat", signedToken(t, in, claims(now, now.Add(24*time.Hour))), "invalid_token"},
+		{"exp 11m after iat, 5m ahead", signedToken(t, in, claims(now.Add(-6*time.Minute), now.Add(5*time.Minute))), "invalid_token"},
+		{"iat in the past, exp a day ahead", signedToken(t, in, claims(now.Add(-24*time.Hour), now.Add(24*time.Hour))), "invalid_token"},
+		{"no iat", signedToken(t, in, claims(time.Time{}, now.Add(5*time.Minute))), "invalid_token"},
+		{"no exp", signedToken(t, in, claims(now, time.Time{})), "invalid_token"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			d := jsonDelivery([]byte(`{}`))
+			d.Request.Header.Set("Authorization", "Bearer "+c.token)
+			assertCode(t, in.Verify(d), c.code)
+		})
+	}
+}
+
+// FuzzIncodeTokenLifetime signs tokens with any issue and expiry times (as
+// offsets from now, in seconds) with the route's own key: one is accepted
+// exactly when it is current and lives no longer than token_ttl.
+func FuzzIncodeTokenLifetime(f *testing.F) {
+	in := testIncodeOAuth(f, 10*time.Minute, "incode-secret-0123456789")
+	ttl, leeway := int64(600), int64(tokenLeeway/time.Second)
+	f.Add(int64(0), int64(600), true)
+	f.Add(int64(-60), int64(86400), true)
+	f.Add(int64(-3600), int64(60), true)
+	f.Add(int64(0), int64(60), false)
+	f.Add(int64(30), int64(600), true)
+	f.Fuzz(func(t *testing.T, iat, exp int64, hasIat bool) {
+		const far = 100 * 365 * 24 * 3600
+		if iat < -far || iat > far || exp < -far || exp > far {
+			return
+		}
+		near := func(a, b int64) bool { return a-b < 2 && b-a < 2 }
+		if near(exp-iat, ttl+leeway) || near(exp, ttl+leeway) || near(exp, -leeway) || near(iat, leeway) {
+			return // a second either way of a bound: the clock moves while the test runs
+		}
+		now := time.Now()
+		c := jwt.RegisteredClaims{Issuer: "biohook", Subject: "incode-client", Audience: jwt.ClaimStrings{in.OAuth.audience},
+			ExpiresAt: jwt.NewNumericDate(now.Add(time.Duration(exp) * time.Second))}
+		if hasIat {
+			c.IssuedAt = jwt.NewNumericDate(now.Add(time.Duration(iat) * time.Second))
+		}
+		d := jsonDelivery([]byte(`{}`))
+		d.Request.Header.Set("Authorization", "Bearer "+signedToken(t, in, c))
+		err := in.Verify(d)
+		want := hasIat && exp-iat <= ttl+leeway && exp <= ttl+leeway && exp > -leeway && iat < leeway
+		if (err == nil) != want {
+			t.Fatalf("iat %+d (present %v), exp %+d: %v", iat, hasIat, exp, err)
 		}
 	})
 }
