@@ -85,7 +85,7 @@ func (a *Authenteq) Provision(caddy.Context) error {
 	if a.ClientID == "" {
 		return errors.New("no authenteq client_id configured: every route must prove its deliveries")
 	}
-	id, err := ResolveSecret("authenteq client_id", a.ClientID)
+	id, err := ResolveValue("authenteq client_id", a.ClientID)
 	if err != nil {
 		return err
 	}

@@ -49,7 +49,7 @@ func (f *FACEIO) Provision(caddy.Context) error {
 	}
 	f.secrets = secrets
 	if f.AppID != "" {
-		f.appID, err = ResolveSecret("faceio app_id", f.AppID)
+		f.appID, err = ResolveValue("faceio app_id", f.AppID)
 	}
 	return err
 }

@@ -49,11 +49,11 @@ func fuzzNormalize(f *testing.F, vendor string, v Vendor) {
 }
 
 func FuzzFACEIONormalize(f *testing.F) {
-	fuzzNormalize(f, "faceio", provisioned(f, &FACEIO{Secrets: []string{"t"}}))
+	fuzzNormalize(f, "faceio", provisioned(f, &FACEIO{Secrets: []string{"faceio-webhook-token"}}))
 }
 
 func FuzzEntrustNormalize(f *testing.F) {
-	fuzzNormalize(f, "entrust", provisioned(f, &Entrust{Secrets: []string{"t"}}))
+	fuzzNormalize(f, "entrust", provisioned(f, &Entrust{Secrets: []string{"entrust-webhook-token"}}))
 }
 
 // FuzzEntrustEnvelope holds the one-pass walk to json.Unmarshal into the

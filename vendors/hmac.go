@@ -42,6 +42,12 @@ type HMAC struct {
 	// verifies. Placeholders are resolved when the config loads.
 	Secrets []string `json:"secrets,omitempty"`
 
+	// Accept secrets shorter than 16 bytes. Secrets shorter than that stop
+	// the config from loading: one can be searched offline from a single
+	// signed delivery. Set this only for a vendor that issues shorter
+	// secrets and offers no longer one; a blank secret is never accepted.
+	AllowShortSecret bool `json:"allow_short_secret,omitempty"`
+
 	// Where the event's id, time, subject, name and outcome are in the payload.
 	Mapping *Mapping `json:"mapping,omitempty"`
 
@@ -79,7 +85,8 @@ func (h *HMAC) Provision(caddy.Context) error {
 		return fmt.Errorf("hmac: %w", err)
 	}
 	h.scheme = scheme
-	if h.secrets, err = ResolveSecrets(h.VendorName+" secret", h.Secrets); err != nil {
+	short := ShortSecrets{Allowed: h.AllowShortSecret, Option: "allow_short_secret"}
+	if h.secrets, err = ResolveSecretsShort(h.VendorName+" secret", h.Secrets, short); err != nil {
 		return err
 	}
 	if h.Mapping != nil {
@@ -148,6 +155,7 @@ func (h *HMAC) CredentialHeaders() []string { return []string{http.CanonicalHead
 //		encoding   hex|base64|base64url   # default hex
 //		prefix     <text>                 # e.g. sha256=
 //		secret     <secret>               # repeatable, for rotation
+//		allow_short_secret                # only for a vendor that issues secrets under 16 bytes
 //		id_field   <path>                 # shorthand for mapping { id <path> }
 //		time_field <path>                 # shorthand for mapping { time <path> }
 //		mapping { ... }
@@ -169,6 +177,11 @@ func (h *HMAC) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			h.Prefix, err = ParseOneArg(d)
 		case "secret":
 			err = ParseRepeated(d, &h.Secrets)
+		case "allow_short_secret":
+			if d.NextArg() {
+				return d.ArgErr()
+			}
+			h.AllowShortSecret = true
 		case "id_field":
 			h.mapping().ID, err = ParseOneArg(d)
 		case "time_field":

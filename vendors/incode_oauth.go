@@ -67,7 +67,7 @@ func (o *IncodeOAuth) provision() error {
 	if o.TokenPath == "" || !strings.HasPrefix(o.TokenPath, "/") {
 		return errors.New("incode oauth token_path must be set to an absolute path, e.g. /hooks/incode/token")
 	}
-	id, err := ResolveSecret("incode oauth client_id", o.ClientID)
+	id, err := ResolveValue("incode oauth client_id", o.ClientID)
 	if err != nil {
 		return err
 	}
