@@ -252,6 +252,9 @@ type entrustAttributes struct {
 
 var errEntrustEnvelope = errors.New("id and type are required")
 
+// entrustCases are the objects the envelope reads.
+var entrustCases = new(caseScope).with("data", scopeOf("entityAttributes"))
+
 // read fills the envelope from an IDaaS payload in one walk; it reads what
 // json.Unmarshal into the struct would (FuzzEntrustEnvelope holds it to that).
 func (env *entrustEnvelope) read(body []byte) error {
@@ -309,6 +312,9 @@ func (e *Entrust) Normalize(d *Delivery) (*Event, error) {
 	var env entrustEnvelope
 	if err := env.read(d.Body); err != nil {
 		return nil, BadPayload("invalid_json", err)
+	}
+	if err := checkCase(d.Body, entrustCases); err != nil {
+		return nil, BadPayload("ambiguous_member", err)
 	}
 	if env.ID == "" || env.Type == "" {
 		return nil, BadPayload("invalid_payload", errEntrustEnvelope)

@@ -65,6 +65,9 @@ type faceioPayload struct {
 	} `json:"details"`
 }
 
+// faceioCases are the objects faceioPayload reads.
+var faceioCases = scopeOf("details")
+
 var (
 	errNoToken   = errors.New("no WWW-Authenticate header")
 	errTwoTokens = errors.New("more than one WWW-Authenticate header")
@@ -115,6 +118,9 @@ func (f *FACEIO) decode(d *Delivery) (*faceioPayload, error) {
 	p := new(faceioPayload)
 	if err := json.Unmarshal(d.Body, p); err != nil {
 		return nil, BadPayload("invalid_json", err)
+	}
+	if err := checkCase(d.Body, faceioCases); err != nil {
+		return nil, BadPayload("ambiguous_member", err)
 	}
 	if p.EventName == "" {
 		return nil, BadPayload("invalid_payload", errNoEvent)

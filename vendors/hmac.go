@@ -137,6 +137,11 @@ func genericEvent(vendor string, body []byte, id string, m *Mapping) (*Event, er
 	if !jsontext.Value(body).IsValid() {
 		return nil, BadPayload("invalid_json", errNotJSON)
 	}
+	if m != nil {
+		if err := checkCase(body, m.cases); err != nil {
+			return nil, BadPayload("ambiguous_member", err)
+		}
+	}
 	ev := NewEvent(vendor, "", body)
 	ev.ID = id
 	m.Apply(ev, body)
