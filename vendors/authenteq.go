@@ -111,7 +111,7 @@ func (a *Authenteq) Provision(ctx caddy.Context) error {
 	if a.ClientID == "" {
 		return errors.New("no authenteq client_id configured: every route must prove its deliveries")
 	}
-	id, err := ResolveSecret("authenteq client_id", a.ClientID)
+	id, err := ResolveValue("authenteq client_id", a.ClientID)
 	if err != nil {
 		return err
 	}
@@ -272,6 +272,9 @@ type authenteqDocumentData struct {
 	DateOfExpiry   Text `json:"dateOfExpiry"`
 }
 
+// authenteqCases are the objects of the result the normaliser reads.
+var authenteqCases = scopeOf("documentData")
+
 var (
 	errAuthenteqNoResult     = errors.New("the form has no result part")
 	errAuthenteqTwoResults   = errors.New("the form has more than one result part")
@@ -300,6 +303,9 @@ func (a *Authenteq) Normalize(d *Delivery) (*Event, error) {
 	var res authenteqResult
 	if err := json.Unmarshal(raw, &res); err != nil {
 		return nil, BadPayload("invalid_json", err)
+	}
+	if err := checkCase(raw, authenteqCases); err != nil {
+		return nil, BadPayload("ambiguous_member", err)
 	}
 	ev := NewEvent("authenteq", "verification", raw)
 	ev.ID = string(res.ID)

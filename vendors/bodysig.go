@@ -29,9 +29,9 @@ type bodySignature struct {
 }
 
 // newBodySignature checks the scheme and resolves the secrets; what names the
-// vendor in errors. No header, an unknown algorithm or encoding, or no
+// vendor in errors, short whether secrets under 16 bytes may load. No header, an unknown algorithm or encoding, or no
 // secret is refused: a route that checks nothing must not start.
-func newBodySignature(what, header, algorithm, encoding, prefix string, secrets []string) (bodySignature, error) {
+func newBodySignature(what, header, algorithm, encoding, prefix string, secrets []string, short ShortSecrets) (bodySignature, error) {
 	if header == "" {
 		return bodySignature{}, fmt.Errorf("%s: no signature header", what)
 	}
@@ -39,7 +39,7 @@ func newBodySignature(what, header, algorithm, encoding, prefix string, secrets 
 	if err != nil {
 		return bodySignature{}, fmt.Errorf("%s: %w", what, err)
 	}
-	keys, err := ResolveSecrets(what+" secret", secrets)
+	keys, err := ResolveSecretsShort(what+" secret", secrets, short)
 	if err != nil {
 		return bodySignature{}, err
 	}

@@ -56,7 +56,7 @@ func (v *Didit) Provision(caddy.Context) error {
 		v.MaxSkew = caddy.Duration(DefaultDiditSkew)
 	}
 	var err error
-	v.sig, err = newBodySignature("didit", "X-Signature", "sha256", "hex", "", v.Secrets)
+	v.sig, err = newBodySignature("didit", "X-Signature", "sha256", "hex", "", v.Secrets, ShortSecrets{})
 	return err
 }
 

@@ -49,7 +49,7 @@ func (f *FACEIO) Provision(caddy.Context) error {
 	}
 	f.secrets = secrets
 	if f.AppID != "" {
-		f.appID, err = ResolveSecret("faceio app_id", f.AppID)
+		f.appID, err = ResolveValue("faceio app_id", f.AppID)
 	}
 	return err
 }
@@ -64,6 +64,9 @@ type faceioPayload struct {
 		Timestamp Text `json:"timestamp"`
 	} `json:"details"`
 }
+
+// faceioCases are the objects faceioPayload reads.
+var faceioCases = scopeOf("details")
 
 var (
 	errNoToken   = errors.New("no WWW-Authenticate header")
@@ -131,6 +134,9 @@ func (f *FACEIO) decode(d *Delivery) (*faceioPayload, error) {
 	p := new(faceioPayload)
 	if err := json.Unmarshal(d.Body, p); err != nil {
 		return nil, BadPayload("invalid_json", err)
+	}
+	if err := checkCase(d.Body, faceioCases); err != nil {
+		return nil, BadPayload("ambiguous_member", err)
 	}
 	if p.EventName == "" {
 		return nil, BadPayload("invalid_payload", errNoEvent)

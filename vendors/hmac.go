@@ -39,6 +39,12 @@ type HMAC struct {
 	// verifies. Placeholders are resolved when the config loads.
 	Secrets []string `json:"secrets,omitempty"`
 
+	// Accept secrets shorter than 16 bytes. Secrets shorter than that stop
+	// the config from loading: one can be searched offline from a single
+	// signed delivery. Set this only for a vendor that issues shorter
+	// secrets and offers no longer one; a blank secret is never accepted.
+	AllowShortSecret bool `json:"allow_short_secret,omitempty"`
+
 	// Where the event's id, time, subject, name and outcome are in the payload.
 	Mapping *Mapping `json:"mapping,omitempty"`
 
@@ -71,7 +77,8 @@ func (h *HMAC) Provision(caddy.Context) error {
 		return errors.New("hmac: no header configured: name the one that carries the signature, e.g. `header X-Signature`")
 	}
 	var err error
-	if h.sig, err = newBodySignature(h.VendorName, h.Header, h.Algorithm, h.Encoding, h.Prefix, h.Secrets); err != nil {
+	short := ShortSecrets{Allowed: h.AllowShortSecret, Option: "allow_short_secret"}
+	if h.sig, err = newBodySignature(h.VendorName, h.Header, h.Algorithm, h.Encoding, h.Prefix, h.Secrets, short); err != nil {
 		return err
 	}
 	if h.Mapping != nil {
@@ -108,6 +115,11 @@ func genericEvent(vendor string, body []byte, id string, m *Mapping) (*Event, er
 	if !jsontext.Value(body).IsValid() {
 		return nil, BadPayload("invalid_json", errNotJSON)
 	}
+	if m != nil {
+		if err := checkCase(body, m.cases); err != nil {
+			return nil, BadPayload("ambiguous_member", err)
+		}
+	}
 	ev := NewEvent(vendor, "", body)
 	ev.ID = id
 	m.Apply(ev, body)
@@ -126,6 +138,7 @@ func (h *HMAC) CredentialHeaders() []string { return h.sig.CredentialHeaders() }
 //		encoding   hex|base64|base64url   # default hex
 //		prefix     <text>                 # e.g. sha256=
 //		secret     <secret>               # repeatable, for rotation
+//		allow_short_secret                # only for a vendor that issues secrets under 16 bytes
 //		id_field   <path>                 # shorthand for mapping { id <path> }
 //		time_field <path>                 # shorthand for mapping { time <path> }
 //		mapping { ... }
@@ -147,6 +160,11 @@ func (h *HMAC) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			h.Prefix, err = ParseOneArg(d)
 		case "secret":
 			err = ParseRepeated(d, &h.Secrets)
+		case "allow_short_secret":
+			if d.NextArg() {
+				return d.ArgErr()
+			}
+			h.AllowShortSecret = true
 		case "id_field":
 			h.mapping().ID, err = ParseOneArg(d)
 		case "time_field":

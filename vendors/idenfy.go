@@ -34,7 +34,7 @@ func (IDenfy) CaddyModule() caddy.ModuleInfo {
 // Provision resolves the secrets.
 func (v *IDenfy) Provision(caddy.Context) error {
 	var err error
-	v.sig, err = newBodySignature("idenfy", "Idenfy-Signature", "sha256", "hex", "", v.Secrets)
+	v.sig, err = newBodySignature("idenfy", "Idenfy-Signature", "sha256", "hex", "", v.Secrets, ShortSecrets{})
 	return err
 }
 

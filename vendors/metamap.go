@@ -39,7 +39,7 @@ func (MetaMap) CaddyModule() caddy.ModuleInfo {
 // Provision resolves the secrets.
 func (m *MetaMap) Provision(caddy.Context) error {
 	var err error
-	m.sig, err = newBodySignature("metamap", "X-Signature", "sha256", "hex", "", m.Secrets)
+	m.sig, err = newBodySignature("metamap", "X-Signature", "sha256", "hex", "", m.Secrets, ShortSecrets{})
 	return err
 }
 

@@ -38,7 +38,7 @@ func (Onfido) CaddyModule() caddy.ModuleInfo {
 // Provision resolves the secrets.
 func (o *Onfido) Provision(caddy.Context) error {
 	var err error
-	o.sig, err = newBodySignature("onfido", "X-SHA2-Signature", "sha256", "hex", "", o.Secrets)
+	o.sig, err = newBodySignature("onfido", "X-SHA2-Signature", "sha256", "hex", "", o.Secrets, ShortSecrets{})
 	return err
 }
 

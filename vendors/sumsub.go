@@ -62,7 +62,7 @@ func (s *Sumsub) Provision(caddy.Context) error {
 	}
 	s.algName = name
 	var err error
-	s.sig, err = newBodySignature("sumsub", "X-Payload-Digest", s.Algorithm, "hex", "", s.Secrets)
+	s.sig, err = newBodySignature("sumsub", "X-Payload-Digest", s.Algorithm, "hex", "", s.Secrets, ShortSecrets{})
 	return err
 }
 

@@ -46,7 +46,7 @@ func (Veriff) CaddyModule() caddy.ModuleInfo {
 // Provision resolves the secrets and the API key.
 func (v *Veriff) Provision(caddy.Context) error {
 	var err error
-	if v.sig, err = newBodySignature("veriff", "X-HMAC-Signature", "sha256", "hex", "", v.Secrets); err != nil {
+	if v.sig, err = newBodySignature("veriff", "X-HMAC-Signature", "sha256", "hex", "", v.Secrets, ShortSecrets{}); err != nil {
 		return err
 	}
 	if v.APIKey != "" {

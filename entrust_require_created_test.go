@@ -1,0 +1,84 @@
+package biohook
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
+)
+
+// With require_created, a signature that carries no creation time has no
+// time limit and is refused; without it (the default: IDaaS's docs do not
+// promise created), such a signature is accepted as before.
+func TestEntrustRequireCreated(t *testing.T) {
+	up := newUpstream(t)
+	tester := startCaddy(t, `
+:9080 {
+	handle /hooks/strict {
+		biohook entrust {
+			secret `+hostileSecret+`
+			require_created
+		}
+		reverse_proxy `+up.addr()+`
+	}
+	handle /hooks/lenient {
+		biohook entrust {
+			secret `+hostileSecret+`
+		}
+		reverse_proxy `+up.addr()+`
+	}
+}`)
+	body := readFixture(t, "entrust", "user.created.json")
+	cases := []struct {
+		path    string
+		created time.Time
+		status  int
+		code    string
+	}{
+		{"/hooks/strict", time.Time{}, 401, "missing_created"},
+		{"/hooks/strict", time.Now(), 200, ""},
+		{"/hooks/strict", time.Now().Add(-time.Hour), 401, "stale_signature"},
+		{"/hooks/lenient", time.Time{}, 200, ""},
+		{"/hooks/lenient", time.Now(), 200, ""},
+	}
+	for _, c := range cases {
+		h := entrustHeaders(t, caddyBase+c.path, body, hostileSecret, c.created)
+		res, answer := post(t, tester, c.path, body, h)
+		if res.StatusCode != c.status || (c.code != "" && answer != errorBody(c.code)) {
+			t.Errorf("%s, created %v: %d %s, want %d %s", c.path, c.created, res.StatusCode, answer, c.status, c.code)
+		}
+		if got := len(up.take()); (c.status == 200) != (got == 1) {
+			t.Errorf("%s: upstream received %d", c.path, got)
+		}
+	}
+	// A forged signature without created is a forgery first.
+	h := entrustHeaders(t, caddyBase+"/hooks/strict", body, "another-secret-of-16+", time.Time{})
+	if res, answer := post(t, tester, "/hooks/strict", body, h); res.StatusCode != 401 || answer != errorBody("signature_mismatch") {
+		t.Errorf("forged without created: %d %s", res.StatusCode, answer)
+	}
+}
+
+func TestEntrustRequireCreatedCaddyfile(t *testing.T) {
+	for input, want := range map[string]string{
+		"biohook entrust {\n secret s\n require_created\n}": `{"vendor":{"name":"entrust","require_created":true,"secrets":["s"]}}`,
+		"biohook entrust {\n secret s\n}":                   `{"vendor":{"name":"entrust","secrets":["s"]}}`,
+		"biohook entrust {\n require_created yes\n}":        "",
+	} {
+		h := new(Handler)
+		err := h.UnmarshalCaddyfile(caddyfile.NewTestDispenser(input))
+		if want == "" {
+			if err == nil {
+				t.Errorf("%q: want an error", input)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%q: %v", input, err)
+		}
+		got, _ := json.Marshal(h)
+		if !jsonEqual(t, got, []byte(want)) {
+			t.Errorf("%q: got %s, want %s", input, got, want)
+		}
+	}
+}
