@@ -31,10 +31,11 @@ type AuthCredentials struct {
 
 // BasicCredential is one HTTP Basic user and password.
 type BasicCredential struct {
-	// The user name. It may not contain a colon (RFC 7617).
+	// The user name. It may not contain a colon (RFC 7617). It is not a
+	// secret, so any length is accepted, but not a blank one.
 	User string `json:"user,omitempty"`
 
-	// The password.
+	// The password: at least 16 bytes, like every other secret.
 	Password string `json:"password,omitempty"`
 }
 
@@ -60,7 +61,9 @@ func (a AuthCredentials) provision(vendor string) (authCheck, error) {
 	if len(a.Basic) > 0 {
 		pairs := make([]string, 0, len(a.Basic))
 		for i, b := range a.Basic {
-			user, err := ResolveSecret(fmt.Sprintf("%s basic #%d user", vendor, i+1), b.User)
+			// A user name is not a secret: any length, but never blank.
+			// The password carries the strength and keeps the length rule.
+			user, err := ResolveValue(fmt.Sprintf("%s basic #%d user", vendor, i+1), b.User)
 			if err != nil {
 				return c, err
 			}

@@ -28,43 +28,43 @@ func authChecked(t testing.TB, a AuthCredentials) authCheck {
 // case, the credentials compared whole.
 func TestAuthCredentialsCheck(t *testing.T) {
 	both := authChecked(t, AuthCredentials{
-		Basic:  []BasicCredential{{"old-user", "old:pass"}, {"new-user", "new-pass"}},
-		Bearer: []string{"token-one", "token-two"},
+		Basic:  []BasicCredential{{"old-user", "old:pass-0123456789"}, {"new-user", "new-pass-0123456789"}},
+		Bearer: []string{"token-one-0123456789", "token-two-0123456789"},
 	})
-	basicOnly := authChecked(t, AuthCredentials{Basic: []BasicCredential{{"u", "p"}}})
-	bearerOnly := authChecked(t, AuthCredentials{Bearer: []string{"t"}})
+	basicOnly := authChecked(t, AuthCredentials{Basic: []BasicCredential{{"u", "p-0123456789abcdef"}}})
+	bearerOnly := authChecked(t, AuthCredentials{Bearer: []string{"t-0123456789abcdef"}})
 	cases := []struct {
 		name   string
 		c      *authCheck
 		header []string
 		code   string
 	}{
-		{"basic, first pair (password with a colon)", &both, []string{basicHeader("old-user", "old:pass")}, ""},
-		{"basic, second pair", &both, []string{basicHeader("new-user", "new-pass")}, ""},
-		{"basic, scheme in lower case, extra spaces", &both, []string{"basic    " + strings.TrimPrefix(basicHeader("new-user", "new-pass"), "Basic ") + " "}, ""},
-		{"bearer, first token", &both, []string{"Bearer token-one"}, ""},
-		{"bearer, second token, upper case scheme", &both, []string{"BEARER token-two"}, ""},
+		{"basic, first pair (password with a colon)", &both, []string{basicHeader("old-user", "old:pass-0123456789")}, ""},
+		{"basic, second pair", &both, []string{basicHeader("new-user", "new-pass-0123456789")}, ""},
+		{"basic, scheme in lower case, extra spaces", &both, []string{"basic    " + strings.TrimPrefix(basicHeader("new-user", "new-pass-0123456789"), "Basic ") + " "}, ""},
+		{"bearer, first token", &both, []string{"Bearer token-one-0123456789"}, ""},
+		{"bearer, second token, upper case scheme", &both, []string{"BEARER token-two-0123456789"}, ""},
 		{"no header", &both, nil, "missing_header"},
-		{"two headers", &both, []string{"Bearer token-one", "Bearer token-one"}, "duplicate_header"},
-		{"user of one pair, password of the other", &both, []string{basicHeader("old-user", "new-pass")}, "credential_mismatch"},
-		{"wrong password", &both, []string{basicHeader("new-user", "new-pasS")}, "credential_mismatch"},
+		{"two headers", &both, []string{"Bearer token-one-0123456789", "Bearer token-one-0123456789"}, "duplicate_header"},
+		{"user of one pair, password of the other", &both, []string{basicHeader("old-user", "new-pass-0123456789")}, "credential_mismatch"},
+		{"wrong password", &both, []string{basicHeader("new-user", "new-pasS-0123456789")}, "credential_mismatch"},
 		{"empty password", &both, []string{basicHeader("new-user", "")}, "credential_mismatch"},
-		{"wrong token", &both, []string{"Bearer token-three"}, "credential_mismatch"},
+		{"wrong token", &both, []string{"Bearer token-three-0123456789"}, "credential_mismatch"},
 		{"prefix of a token", &both, []string{"Bearer token-"}, "credential_mismatch"},
-		{"token with a suffix", &both, []string{"Bearer token-one2"}, "credential_mismatch"},
-		{"the basic pair as a bearer token", &both, []string{"Bearer new-user:new-pass"}, "credential_mismatch"},
-		{"the token as basic credentials", &both, []string{"Basic " + base64.StdEncoding.EncodeToString([]byte("token-one"))}, "malformed_credentials"},
+		{"token with a suffix", &both, []string{"Bearer token-one-01234567892"}, "credential_mismatch"},
+		{"the basic pair as a bearer token", &both, []string{"Bearer new-user:new-pass-0123456789"}, "credential_mismatch"},
+		{"the token as basic credentials", &both, []string{"Basic " + base64.StdEncoding.EncodeToString([]byte("token-one-0123456789"))}, "malformed_credentials"},
 		{"basic, not base64", &both, []string{"Basic !!!!"}, "malformed_credentials"},
 		{"basic, nothing after the scheme", &both, []string{"Basic"}, "malformed_credentials"},
-		{"basic, no colon", &both, []string{"Basic " + base64.StdEncoding.EncodeToString([]byte("new-usernew-pass"))}, "malformed_credentials"},
+		{"basic, no colon", &both, []string{"Basic " + base64.StdEncoding.EncodeToString([]byte("new-usernew-pass-0123456789"))}, "malformed_credentials"},
 		{"bearer, no token", &both, []string{"Bearer "}, "malformed_credentials"},
-		{"bare token, no scheme", &both, []string{"token-one"}, "unsupported_scheme"},
-		{"scheme glued to the token", &both, []string{"Bearertoken-one"}, "unsupported_scheme"},
+		{"bare token, no scheme", &both, []string{"token-one-0123456789"}, "unsupported_scheme"},
+		{"scheme glued to the token", &both, []string{"Bearertoken-one-0123456789"}, "unsupported_scheme"},
 		{"digest scheme", &both, []string{`Digest username="new-user"`}, "unsupported_scheme"},
-		{"bearer to a basic-only route", &basicOnly, []string{"Bearer t"}, "unsupported_scheme"},
-		{"basic to a bearer-only route", &bearerOnly, []string{basicHeader("u", "p")}, "unsupported_scheme"},
-		{"basic-only route", &basicOnly, []string{basicHeader("u", "p")}, ""},
-		{"bearer-only route", &bearerOnly, []string{"Bearer t"}, ""},
+		{"bearer to a basic-only route", &basicOnly, []string{"Bearer t-0123456789abcdef"}, "unsupported_scheme"},
+		{"basic to a bearer-only route", &bearerOnly, []string{basicHeader("u", "p-0123456789abcdef")}, "unsupported_scheme"},
+		{"basic-only route", &basicOnly, []string{basicHeader("u", "p-0123456789abcdef")}, ""},
+		{"bearer-only route", &bearerOnly, []string{"Bearer t-0123456789abcdef"}, ""},
 		{"8 KiB of a token", &both, []string{"Bearer " + strings.Repeat("A", 8<<10)}, "credential_mismatch"},
 		{"8 KiB of basic", &both, []string{"Basic " + strings.Repeat("QUFB", 2<<10)}, "malformed_credentials"},
 	}
@@ -111,20 +111,55 @@ func TestAuthCredentialsCheckAllocations(t *testing.T) {
 // with a colon, stops the config from loading, naming the setting only.
 func TestAuthCredentialsProvision(t *testing.T) {
 	t.Setenv("BIOHOOK_TEST_AUTH_USER", "env-user")
-	t.Setenv("BIOHOOK_TEST_AUTH_PASS", "env-pass")
+	t.Setenv("BIOHOOK_TEST_AUTH_PASS", "env-pass-0123456789")
 	t.Setenv("BIOHOOK_TEST_AUTH_EMPTY", "")
 	c := authChecked(t, AuthCredentials{Basic: []BasicCredential{{"{env.BIOHOOK_TEST_AUTH_USER}", "{env.BIOHOOK_TEST_AUTH_PASS}"}}})
-	assertCode(t, c.check(http.Header{"Authorization": {basicHeader("env-user", "env-pass")}}), "")
-	bad := map[string]AuthCredentials{
-		"test basic #1 user is empty": {Basic: []BasicCredential{{"", "p"}}},
-		"test basic #2 password: evaluated placeholder {env.BIOHOOK_TEST_AUTH_EMPTY} is empty": {Basic: []BasicCredential{{"u", "p"}, {"u", "{env.BIOHOOK_TEST_AUTH_EMPTY}"}}},
-		"test basic #1 user contains ':'":             {Basic: []BasicCredential{{"u:v", "p"}}},
-		"BIOHOOK_TEST_AUTH_UNSET":                     {Bearer: []string{"{env.BIOHOOK_TEST_AUTH_UNSET}"}},
-		"test bearer token #2: evaluated placeholder": {Bearer: []string{"t", "{env.BIOHOOK_TEST_AUTH_EMPTY}"}},
+	assertCode(t, c.check(http.Header{"Authorization": {basicHeader("env-user", "env-pass-0123456789")}}), "")
+	const password = "a-password-0123456789"
+	bad := []struct {
+		want string
+		a    AuthCredentials
+	}{
+		{"test basic #1 user is empty", AuthCredentials{Basic: []BasicCredential{{"", password}}}},
+		{"test basic #1 user is empty", AuthCredentials{Basic: []BasicCredential{{" \t", password}}}},
+		{"test basic #2 password: evaluated placeholder {env.BIOHOOK_TEST_AUTH_EMPTY} is empty", AuthCredentials{Basic: []BasicCredential{{"u", password}, {"u", "{env.BIOHOOK_TEST_AUTH_EMPTY}"}}}},
+		{"test basic #2 user: evaluated placeholder {env.BIOHOOK_TEST_AUTH_EMPTY} is empty", AuthCredentials{Basic: []BasicCredential{{"u", password}, {"{env.BIOHOOK_TEST_AUTH_EMPTY}", password}}}},
+		{"test basic #1 user contains ':'", AuthCredentials{Basic: []BasicCredential{{"u:v", password}}}},
+		{"BIOHOOK_TEST_AUTH_UNSET", AuthCredentials{Bearer: []string{"{env.BIOHOOK_TEST_AUTH_UNSET}"}}},
+		{"test bearer token #2: evaluated placeholder", AuthCredentials{Bearer: []string{"t-0123456789abcdef", "{env.BIOHOOK_TEST_AUTH_EMPTY}"}}},
 	}
-	for want, a := range bad {
-		if _, err := a.provision("test"); err == nil || !strings.Contains(err.Error(), want) {
-			t.Errorf("%+v: %v; want %q", a, err, want)
+	for _, c := range bad {
+		if _, err := c.a.provision("test"); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%+v: %v; want %q", c.a, err, c.want)
+		}
+	}
+}
+
+// A Basic user name is not a secret: a short one loads beside a password
+// of 16 bytes or more. The password keeps the length rule, and so does a
+// bearer token.
+func TestAuthCredentialsShortUser(t *testing.T) {
+	t.Setenv("BIOHOOK_TEST_AUTH_USER", "env")
+	for configured, user := range map[string]string{"u": "u", "yoti": "yoti", "{env.BIOHOOK_TEST_AUTH_USER}": "env"} {
+		c := authChecked(t, AuthCredentials{Basic: []BasicCredential{{configured, "a-password-0123456789"}}})
+		assertCode(t, c.check(http.Header{"Authorization": {basicHeader(user, "a-password-0123456789")}}), "")
+	}
+	short := []struct {
+		want string
+		a    AuthCredentials
+	}{
+		{"test basic #1 password is shorter than 16 bytes", AuthCredentials{Basic: []BasicCredential{{"a-long-user-name-0123", "pw"}}}},
+		{"test basic #2 password is shorter than 16 bytes", AuthCredentials{Basic: []BasicCredential{{"u", "a-password-0123456789"}, {"u", "fifteen-bytes-x"}}}},
+		{"test bearer token #1 is shorter than 16 bytes", AuthCredentials{Bearer: []string{"t"}}},
+		{"test basic #1 password is shorter than 16 bytes", AuthCredentials{Basic: []BasicCredential{{"u", "  short-password  "}}}},
+	}
+	for _, c := range short {
+		_, err := c.a.provision("test")
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%+v: %v; want %q", c.a, err, c.want)
+		}
+		if err != nil && (strings.Contains(err.Error(), "pw") || strings.Contains(err.Error(), "short-password")) {
+			t.Errorf("the refusal quotes the password: %v", err)
 		}
 	}
 }
@@ -185,18 +220,20 @@ func TestCutScheme(t *testing.T) {
 // ones a configured token. The check accepts exactly what the reference
 // does, and never panics.
 func FuzzAuthorization(f *testing.F) {
-	pairs := []string{"user:pass", "yoti-user:p:a:ss"}
-	tokens := []string{"token-1", "t"}
+	pairs := []string{"user:pass-0123456789abcd", "yoti-user:p:a:ss-0123456789"}
+	tokens := []string{"token-1-0123456789", "t-0123456789abcdef"}
 	c, err := AuthCredentials{
-		Basic:  []BasicCredential{{"user", "pass"}, {"yoti-user", "p:a:ss"}},
+		Basic:  []BasicCredential{{"user", "pass-0123456789abcd"}, {"yoti-user", "p:a:ss-0123456789"}},
 		Bearer: tokens,
 	}.provision("fuzz")
 	if err != nil {
 		f.Fatal(err)
 	}
-	for _, s := range []string{basicHeader("user", "pass"), "bearer token-1", "Bearer\tt", " BASIC  dXNlcjpwYXNz ",
-		"Basic dXNlcjpwYXNz=", "Basic dXNlcjpwYXN", "Bearer", "Bearertoken-1", "Basic\u00a0dXNlcjpwYXNz", "Baſic dXNlcjpwYXNz",
-		"Bearer token-1 ", "Bearer  token-1", "Digest x", "", "Basic " + base64.RawStdEncoding.EncodeToString([]byte("user:pass"))} {
+	// "user:pass-0123456789abcd" is 24 bytes: its base64 has no padding.
+	b64 := base64.StdEncoding.EncodeToString([]byte(pairs[0]))
+	for _, s := range []string{basicHeader("user", "pass-0123456789abcd"), "bearer token-1-0123456789", "Bearer\tt-0123456789abcdef", " BASIC  " + b64 + " ",
+		"Basic " + b64 + "=", "Basic " + b64[:len(b64)-1], "Bearer", "Bearertoken-1-0123456789", "Basic\u00a0" + b64, "Baſic " + b64,
+		"Bearer token-1-0123456789 ", "Bearer  token-1-0123456789", "Digest x", "", "Basic " + base64.RawStdEncoding.EncodeToString([]byte(pairs[0]))} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, v string) {
