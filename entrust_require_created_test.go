@@ -52,10 +52,25 @@ func TestEntrustRequireCreated(t *testing.T) {
 			t.Errorf("%s: upstream received %d", c.path, got)
 		}
 	}
-	// A forged signature without created is a forgery first.
-	h := entrustHeaders(t, caddyBase+"/hooks/strict", body, "another-secret-of-16+", time.Time{})
-	if res, answer := post(t, tester, "/hooks/strict", body, h); res.StatusCode != 401 || answer != errorBody("signature_mismatch") {
-		t.Errorf("forged without created: %d %s", res.StatusCode, answer)
+	// The head is judged before the body is read: a forged signature
+	// without created is refused for the missing created before its MAC is
+	// computed; with created, it is refused for its MAC, on either route.
+	for _, c := range []struct {
+		path    string
+		created time.Time
+		code    string
+	}{
+		{"/hooks/strict", time.Time{}, "missing_created"},
+		{"/hooks/strict", time.Now(), "signature_mismatch"},
+		{"/hooks/lenient", time.Time{}, "signature_mismatch"},
+	} {
+		h := entrustHeaders(t, caddyBase+c.path, body, "another-secret-of-16+", c.created)
+		if res, answer := post(t, tester, c.path, body, h); res.StatusCode != 401 || answer != errorBody(c.code) {
+			t.Errorf("%s, forged, created %v: %d %s, want 401 %s", c.path, c.created, res.StatusCode, answer, c.code)
+		}
+	}
+	if got := len(up.take()); got != 0 {
+		t.Errorf("forged deliveries: upstream received %d", got)
 	}
 }
 

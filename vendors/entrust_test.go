@@ -117,6 +117,12 @@ func TestEntrustPublicURLExact(t *testing.T) {
 	assertCode(t, e.Verify(d), "")
 }
 
+// require_created refuses a signature without created; the lenient route
+// takes it. The head is judged before the body is read: ParseHeaders checks
+// require_created and the time window before the MAC, so a forged
+// signature without created is refused as missing_created on a strict
+// route, without its MAC being computed, and as signature_mismatch on a
+// lenient one.
 func TestEntrustRequireCreatedVerify(t *testing.T) {
 	url := "https://hooks.example.com/hooks/entrust"
 	body := []byte(`{"id":"1","type":"user.created","data":{}}`)
@@ -124,6 +130,8 @@ func TestEntrustRequireCreatedVerify(t *testing.T) {
 	lenient := provisioned(t, &Entrust{Secrets: []string{"entrust-token-0123456789"}, PublicURL: url})
 	assertCode(t, strict.Verify(signedEntrust(t, url, body, "entrust-token-0123456789", time.Time{})), "missing_created")
 	assertCode(t, strict.Verify(signedEntrust(t, url, body, "entrust-token-0123456789", time.Now())), "")
-	assertCode(t, strict.Verify(signedEntrust(t, url, body, "another-token-0123456789", time.Time{})), "signature_mismatch")
+	assertCode(t, strict.Verify(signedEntrust(t, url, body, "another-token-0123456789", time.Time{})), "missing_created")
+	assertCode(t, strict.Verify(signedEntrust(t, url, body, "another-token-0123456789", time.Now())), "signature_mismatch")
 	assertCode(t, lenient.Verify(signedEntrust(t, url, body, "entrust-token-0123456789", time.Time{})), "")
+	assertCode(t, lenient.Verify(signedEntrust(t, url, body, "another-token-0123456789", time.Time{})), "signature_mismatch")
 }
