@@ -29,8 +29,8 @@ func bodySignedVendors() []bodySigned {
 			return provisioned(t, &HMAC{Header: "X-Hub-Signature-256", Prefix: "sha256=", Secrets: s})
 		}, "X-Hub-Signature-256", "sha256", nil},
 		{"veriff", func(t testing.TB, s ...string) Vendor {
-			return provisioned(t, &Veriff{Secrets: s, APIKey: "veriff-api-key"})
-		}, "X-HMAC-SIGNATURE", "sha256", map[string]string{"X-AUTH-CLIENT": "veriff-api-key"}},
+			return provisioned(t, &Veriff{Secrets: s, APIKey: "veriff-api-key-0001"})
+		}, "X-HMAC-SIGNATURE", "sha256", map[string]string{"X-AUTH-CLIENT": "veriff-api-key-0001"}},
 		{"onfido", func(t testing.TB, s ...string) Vendor { return provisioned(t, &Onfido{Secrets: s}) }, "X-SHA2-Signature", "sha256", nil},
 		{"idenfy", func(t testing.TB, s ...string) Vendor { return provisioned(t, &IDenfy{Secrets: s}) }, "Idenfy-Signature", "sha256", nil},
 		{"metamap", func(t testing.TB, s ...string) Vendor { return provisioned(t, &MetaMap{Secrets: s}) }, "x-signature", "sha256", nil},
@@ -68,19 +68,19 @@ func TestBodySignatureVendors(t *testing.T) {
 	body := []byte(`{"status":"approved","id":"x"}`)
 	for _, b := range bodySignedVendors() {
 		t.Run(b.name, func(t *testing.T) {
-			v := b.vendor(t, "old-secret", "new-secret")
+			v := b.vendor(t, "old-body-secret-01", "new-body-secret-01")
 			head, _ := v.(interface{ VerifyHeaders(*Delivery) error })
 			if head == nil {
 				t.Fatal("no VerifyHeaders")
 			}
-			genuine := func() *Delivery { return b.sign(t, "new-secret", body) }
+			genuine := func() *Delivery { return b.sign(t, "new-body-secret-01", body) }
 			cases := []struct {
 				name string
 				d    func() *Delivery
 				code string
 			}{
 				{"new secret", genuine, ""},
-				{"old secret", func() *Delivery { return b.sign(t, "old-secret", body) }, ""},
+				{"old secret", func() *Delivery { return b.sign(t, "old-body-secret-01", body) }, ""},
 				{"upper-case hex", func() *Delivery {
 					d := genuine()
 					d.Request.Header.Set(b.header, strings.ToUpper(d.Request.Header.Get(b.header)))
@@ -89,7 +89,7 @@ func TestBodySignatureVendors(t *testing.T) {
 					}
 					return d
 				}, ""},
-				{"other secret", func() *Delivery { return b.sign(t, "not-the-secret", body) }, "signature_mismatch"},
+				{"other secret", func() *Delivery { return b.sign(t, "not-the-body-secret", body) }, "signature_mismatch"},
 				{"tampered body", func() *Delivery {
 					d := genuine()
 					d.Body = bytes.Replace(d.Body, []byte("approved"), []byte("approvee"), 1)
@@ -133,7 +133,7 @@ func TestBodySignatureVendors(t *testing.T) {
 					assertCode(t, v.Verify(d), c.code)
 				})
 			}
-			if err := b.vendor(t, "old-secret").(CredentialHeaderer).CredentialHeaders(); !containsFold(err, b.header) {
+			if err := b.vendor(t, "old-body-secret-01").(CredentialHeaderer).CredentialHeaders(); !containsFold(err, b.header) {
 				t.Errorf("CredentialHeaders %v does not name %s", err, b.header)
 			}
 		})

@@ -13,7 +13,7 @@ import (
 // with a stale time is reported as a forgery.
 func TestDiditTimestamp(t *testing.T) {
 	body := []byte(`{"session_id":"s1","status":"Approved","webhook_type":"status.updated"}`)
-	v := provisioned(t, &Didit{Secrets: []string{"k"}, MaxSkew: caddyDuration(2 * time.Minute)})
+	v := provisioned(t, &Didit{Secrets: []string{"k-test-secret-0001"}, MaxSkew: caddyDuration(2 * time.Minute)})
 	now := time.Unix(1793966400, 0)
 	at := func(key string, stamps ...string) *Delivery {
 		d := bodySigned{header: "X-Signature", algorithm: "sha256"}.sign(t, key, body)
@@ -29,19 +29,19 @@ func TestDiditTimestamp(t *testing.T) {
 		d    *Delivery
 		code string
 	}{
-		{"now", at("k", unix(0)), ""},
-		{"at the edge, past", at("k", unix(-2*time.Minute)), ""},
-		{"at the edge, future", at("k", unix(2*time.Minute)), ""},
-		{"stale", at("k", unix(-2*time.Minute-time.Second)), "stale_signature"},
-		{"future", at("k", unix(2*time.Minute+time.Second)), "signature_in_future"},
+		{"now", at("k-test-secret-0001", unix(0)), ""},
+		{"at the edge, past", at("k-test-secret-0001", unix(-2*time.Minute)), ""},
+		{"at the edge, future", at("k-test-secret-0001", unix(2*time.Minute)), ""},
+		{"stale", at("k-test-secret-0001", unix(-2*time.Minute-time.Second)), "stale_signature"},
+		{"future", at("k-test-secret-0001", unix(2*time.Minute+time.Second)), "signature_in_future"},
 		{"forged and stale", at("other", unix(-time.Hour)), "signature_mismatch"},
-		{"missing", at("k"), "missing_timestamp"},
-		{"twice", at("k", unix(0), unix(0)), "duplicate_header"},
-		{"milliseconds", at("k", strconv.FormatInt(now.UnixMilli(), 10)), "malformed_timestamp"},
-		{"signed", at("k", "+"+unix(0)), "malformed_timestamp"},
-		{"negative", at("k", "-1"), "malformed_timestamp"},
-		{"RFC 3339", at("k", now.Format(time.RFC3339)), "malformed_timestamp"},
-		{"empty", at("k", ""), "malformed_timestamp"},
+		{"missing", at("k-test-secret-0001"), "missing_timestamp"},
+		{"twice", at("k-test-secret-0001", unix(0), unix(0)), "duplicate_header"},
+		{"milliseconds", at("k-test-secret-0001", strconv.FormatInt(now.UnixMilli(), 10)), "malformed_timestamp"},
+		{"signed", at("k-test-secret-0001", "+"+unix(0)), "malformed_timestamp"},
+		{"negative", at("k-test-secret-0001", "-1"), "malformed_timestamp"},
+		{"RFC 3339", at("k-test-secret-0001", now.Format(time.RFC3339)), "malformed_timestamp"},
+		{"empty", at("k-test-secret-0001", ""), "malformed_timestamp"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { assertCode(t, v.Verify(c.d), c.code) })
@@ -49,17 +49,17 @@ func TestDiditTimestamp(t *testing.T) {
 	if v.SignatureWindow() != 2*time.Minute {
 		t.Errorf("window %s", v.SignatureWindow())
 	}
-	if def := provisioned(t, &Didit{Secrets: []string{"k"}}); def.SignatureWindow() != 5*time.Minute {
+	if def := provisioned(t, &Didit{Secrets: []string{"k-test-secret-0001"}}); def.SignatureWindow() != 5*time.Minute {
 		t.Errorf("default window %s", def.SignatureWindow())
 	}
-	neg := &Didit{Secrets: []string{"k"}, MaxSkew: caddyDuration(-time.Second)}
+	neg := &Didit{Secrets: []string{"k-test-secret-0001"}, MaxSkew: caddyDuration(-time.Second)}
 	if err := neg.Provision(testContext(t)); err != nil || neg.Validate() == nil {
 		t.Error("a negative max_skew validated")
 	}
 }
 
 func TestDiditNormalize(t *testing.T) {
-	v := provisioned(t, &Didit{Secrets: []string{"k"}})
+	v := provisioned(t, &Didit{Secrets: []string{"k-test-secret-0001"}})
 	type scores struct{ match, spoof float64 } // -1: none
 	want := map[string]struct {
 		kind    Kind

@@ -2,18 +2,44 @@ package vendors
 
 import (
 	"testing"
+
+	"github.com/biohook/caddy-biohook/verify"
 )
 
-// iDenfy publishes no vector; this one is computed with the documented
+// iDenfy publishes no vector; these are computed with the documented
 // algorithm (hex HMAC-SHA256 of the raw body) by Python's hmac and OpenSSL.
-// It is the same for every raw-body HMAC-SHA256 hex vendor.
+// They are the same for every raw-body HMAC-SHA256 hex vendor. The first,
+// under an 11-byte key no vendor route accepts, is held to the primitive
+// the vendors share; the second, under a key long enough to start a
+// route, to each vendor.
 func TestIDenfySelfDerivedVector(t *testing.T) {
-	const sig = "b7b1e7e190c7aace9efb076f2394f2408bf389ed0398c526b97101ab2c84fed3"
+	const (
+		shortKey = "test_secret"
+		shortSig = "b7b1e7e190c7aace9efb076f2394f2408bf389ed0398c526b97101ab2c84fed3"
+		key      = "test_secret_0123456789"
+		sig      = "cd1e5e2f43bdfbab9801b9770da2c65f9aea7ac3083a0842144bc85c8855a81f"
+	)
 	body := []byte(`{"hello":"world"}`)
+	scheme, err := verify.NewBodyHMAC("sha256", "hex", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, s := range map[string]string{shortKey: shortSig, key: sig} {
+		if got := scheme.Sign([]byte(k), body); got != s {
+			t.Errorf("HMAC-SHA256 under %q: %s, want %s", k, got, s)
+		}
+		keys := verify.NewSecrets([][]byte{[]byte(k)})
+		if err := scheme.Verify(s, body, keys); err != nil {
+			t.Errorf("%q: %v", k, err)
+		}
+		if err := scheme.Verify(s, []byte(`{"hello":"World"}`), keys); err == nil {
+			t.Errorf("%q: a changed body verified", k)
+		}
+	}
 	for name, v := range map[string]Vendor{
-		"idenfy":  provisioned(t, &IDenfy{Secrets: []string{"test_secret"}}),
-		"metamap": provisioned(t, &MetaMap{Secrets: []string{"test_secret"}}),
-		"onfido":  provisioned(t, &Onfido{Secrets: []string{"test_secret"}}),
+		"idenfy":  provisioned(t, &IDenfy{Secrets: []string{key}}),
+		"metamap": provisioned(t, &MetaMap{Secrets: []string{key}}),
+		"onfido":  provisioned(t, &Onfido{Secrets: []string{key}}),
 	} {
 		header := map[string]string{"idenfy": "Idenfy-Signature", "metamap": "x-signature", "onfido": "X-SHA2-Signature"}[name]
 		d := jsonDelivery(body)
@@ -22,11 +48,14 @@ func TestIDenfySelfDerivedVector(t *testing.T) {
 		d = jsonDelivery([]byte(`{"hello":"World"}`))
 		d.Request.Header.Set(header, sig)
 		assertCode(t, v.Verify(d), "signature_mismatch")
+		d = jsonDelivery(body)
+		d.Request.Header.Set(header, shortSig)
+		assertCode(t, v.Verify(d), "signature_mismatch")
 	}
 }
 
 func TestIDenfyNormalize(t *testing.T) {
-	v := provisioned(t, &IDenfy{Secrets: []string{"k"}})
+	v := provisioned(t, &IDenfy{Secrets: []string{"k-test-secret-0001"}})
 	yes, no := true, false
 	want := map[string]struct {
 		kind      Kind

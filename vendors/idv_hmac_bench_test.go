@@ -27,15 +27,15 @@ type idvBench struct {
 func idvBenches(b *testing.B) []idvBench {
 	return []idvBench{
 		{"veriff", "veriff/decision_approved.json", "X-Hmac-Signature", "sha256",
-			provisioned(b, &Veriff{Secrets: []string{"bench-secret"}, APIKey: "bench-api-key"}), map[string]string{"X-Auth-Client": "bench-api-key"}},
-		{"onfido", "onfido/workflow_run.completed.approved.json", "X-Sha2-Signature", "sha256", provisioned(b, &Onfido{Secrets: []string{"bench-secret"}}), nil},
-		{"idenfy", "idenfy/approved.json", "Idenfy-Signature", "sha256", provisioned(b, &IDenfy{Secrets: []string{"bench-secret"}}), nil},
-		{"metamap", "metamap/step_completed_liveness.json", "X-Signature", "sha256", provisioned(b, &MetaMap{Secrets: []string{"bench-secret"}}), nil},
-		{"sumsub", "sumsub/applicantReviewed.red_final.json", "X-Payload-Digest", "sha256", provisioned(b, &Sumsub{Secrets: []string{"bench-secret"}}),
+			provisioned(b, &Veriff{Secrets: []string{"bench-secret-0123456789"}, APIKey: "bench-api-key-0123456789"}), map[string]string{"X-Auth-Client": "bench-api-key-0123456789"}},
+		{"onfido", "onfido/workflow_run.completed.approved.json", "X-Sha2-Signature", "sha256", provisioned(b, &Onfido{Secrets: []string{"bench-secret-0123456789"}}), nil},
+		{"idenfy", "idenfy/approved.json", "Idenfy-Signature", "sha256", provisioned(b, &IDenfy{Secrets: []string{"bench-secret-0123456789"}}), nil},
+		{"metamap", "metamap/step_completed_liveness.json", "X-Signature", "sha256", provisioned(b, &MetaMap{Secrets: []string{"bench-secret-0123456789"}}), nil},
+		{"sumsub", "sumsub/applicantReviewed.red_final.json", "X-Payload-Digest", "sha256", provisioned(b, &Sumsub{Secrets: []string{"bench-secret-0123456789"}}),
 			map[string]string{"X-Payload-Digest-Alg": "HMAC_SHA256_HEX"}},
 		{"sumsub_sha512", "sumsub/applicantReviewed.red_final.json", "X-Payload-Digest", "sha512",
-			provisioned(b, &Sumsub{Secrets: []string{"bench-secret"}, Algorithm: "sha512"}), map[string]string{"X-Payload-Digest-Alg": "HMAC_SHA512_HEX"}},
-		{"didit", "didit/status.updated.approved.json", "X-Signature", "sha256", provisioned(b, &Didit{Secrets: []string{"bench-secret"}}),
+			provisioned(b, &Sumsub{Secrets: []string{"bench-secret-0123456789"}, Algorithm: "sha512"}), map[string]string{"X-Payload-Digest-Alg": "HMAC_SHA512_HEX"}},
+		{"didit", "didit/status.updated.approved.json", "X-Signature", "sha256", provisioned(b, &Didit{Secrets: []string{"bench-secret-0123456789"}}),
 			map[string]string{"X-Timestamp": strconv.FormatInt(time.Now().Unix(), 10)}},
 	}
 }
@@ -48,7 +48,7 @@ func (c idvBench) request(b *testing.B) (*http.Request, []byte) {
 	}
 	r := httptest.NewRequest(http.MethodPost, "https://hooks.example.com/hooks/"+c.name, bytes.NewReader(body))
 	r.Header.Set("Content-Type", "application/json")
-	r.Header.Set(c.header, scheme.Sign([]byte("bench-secret"), body))
+	r.Header.Set(c.header, scheme.Sign([]byte("bench-secret-0123456789"), body))
 	for k, v := range c.extra {
 		r.Header.Set(k, v)
 	}
@@ -63,7 +63,7 @@ func hmacFloor(b *testing.B, algorithm, sig string, body []byte) {
 	b.ReportAllocs()
 	for b.Loop() {
 		want, _ := hex.DecodeString(sig)
-		m := hmac.New(h, []byte("bench-secret"))
+		m := hmac.New(h, []byte("bench-secret-0123456789"))
 		m.Write(body)
 		if !hmac.Equal(m.Sum(nil), want) {
 			b.Fatal("no match")
@@ -107,7 +107,7 @@ func BenchmarkIDVPath(b *testing.B) {
 		b.Run(c.name, func(b *testing.B) { benchVendor(b, c.vendor, body, r.Header, r.URL.String()) })
 		b.Run(c.name+"/floor", func(b *testing.B) {
 			benchFloor(b, body, func(body []byte) {
-				m := hmac.New(sha256.New, []byte("bench-secret"))
+				m := hmac.New(sha256.New, []byte("bench-secret-0123456789"))
 				m.Write(body)
 				m.Sum(nil)
 			})

@@ -46,25 +46,25 @@ func errString(err error) string {
 }
 
 func FuzzVeriffNormalize(f *testing.F) {
-	fuzzIDV(f, "veriff", provisioned(f, &Veriff{Secrets: []string{"k"}}))
+	fuzzIDV(f, "veriff", provisioned(f, &Veriff{Secrets: []string{"k-test-secret-0001"}}))
 }
 
 func FuzzOnfidoNormalize(f *testing.F) {
-	fuzzIDV(f, "onfido", provisioned(f, &Onfido{Secrets: []string{"k"}}))
+	fuzzIDV(f, "onfido", provisioned(f, &Onfido{Secrets: []string{"k-test-secret-0001"}}))
 }
 
 func FuzzIDenfyNormalize(f *testing.F) {
-	fuzzIDV(f, "idenfy", provisioned(f, &IDenfy{Secrets: []string{"k"}}))
+	fuzzIDV(f, "idenfy", provisioned(f, &IDenfy{Secrets: []string{"k-test-secret-0001"}}))
 }
 
 func FuzzMetaMapNormalize(f *testing.F) {
-	fuzzIDV(f, "metamap", provisioned(f, &MetaMap{Secrets: []string{"k"}}))
+	fuzzIDV(f, "metamap", provisioned(f, &MetaMap{Secrets: []string{"k-test-secret-0001"}}))
 }
 
 func FuzzSumsubNormalize(f *testing.F) {
-	fuzzIDV(f, "sumsub", provisioned(f, &Sumsub{Secrets: []string{"k"}}))
+	fuzzIDV(f, "sumsub", provisioned(f, &Sumsub{Secrets: []string{"k-test-secret-0001"}}))
 }
 
 func FuzzDiditNormalize(f *testing.F) {
-	fuzzIDV(f, "didit", provisioned(f, &Didit{Secrets: []string{"k"}}))
+	fuzzIDV(f, "didit", provisioned(f, &Didit{Secrets: []string{"k-test-secret-0001"}}))
 }

@@ -20,11 +20,11 @@ func TestJumioSourceCheckRequired(t *testing.T) {
 		t.Errorf("reason %q", reason)
 	}
 	assertCode(t, bare.Verify(jsonDelivery([]byte(`{}`))), "")
-	withHeader := provisioned(t, &Jumio{Headers: StaticHeaders{"X-Proxy-Secret": {"old", "new"}}})
+	withHeader := provisioned(t, &Jumio{Headers: StaticHeaders{"X-Proxy-Secret": {"old-proxy-secret-01", "new-proxy-secret-01"}}})
 	if r := withHeader.SourceCheckRequired(); r != "" {
 		t.Errorf("a header is a check: %q", r)
 	}
-	for value, code := range map[string]string{"new": "", "old": "", "other": "header_mismatch", "": "missing_header"} {
+	for value, code := range map[string]string{"new-proxy-secret-01": "", "old-proxy-secret-01": "", "other": "header_mismatch", "": "missing_header"} {
 		d := jsonDelivery([]byte(`{}`))
 		if value != "" {
 			d.Request.Header.Set("X-Proxy-Secret", value)

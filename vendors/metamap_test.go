@@ -5,7 +5,7 @@ import (
 )
 
 func TestMetaMapNormalize(t *testing.T) {
-	m := provisioned(t, &MetaMap{Secrets: []string{"k"}})
+	m := provisioned(t, &MetaMap{Secrets: []string{"k-test-secret-0001"}})
 	want := map[string]struct {
 		kind    Kind
 		outcome Outcome

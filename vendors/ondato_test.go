@@ -16,15 +16,15 @@ func TestOndatoSourceCheckRequired(t *testing.T) {
 	if r := bare.SourceCheckRequired(); !strings.Contains(r, "Ondato documents no signature") || !strings.Contains(r, "docs/ondato.md") {
 		t.Errorf("reason %q", r)
 	}
-	withHeader := provisioned(t, &Ondato{Headers: StaticHeaders{"X-Proxy-Secret": {"s"}}})
+	withHeader := provisioned(t, &Ondato{Headers: StaticHeaders{"X-Proxy-Secret": {"ondato-proxy-secret-01"}}})
 	if r := withHeader.SourceCheckRequired(); r != "" {
 		t.Errorf("a header is a check: %q", r)
 	}
 	d := jsonDelivery([]byte(`{}`))
 	assertCode(t, withHeader.Verify(d), "missing_header")
-	d.Request.Header.Add("X-Proxy-Secret", "s")
+	d.Request.Header.Add("X-Proxy-Secret", "ondato-proxy-secret-01")
 	assertCode(t, withHeader.VerifyHeaders(d), "")
-	d.Request.Header.Add("X-Proxy-Secret", "s")
+	d.Request.Header.Add("X-Proxy-Secret", "ondato-proxy-secret-01")
 	assertCode(t, withHeader.VerifyHeaders(d), "duplicate_header")
 }
 

@@ -47,7 +47,7 @@ func TestOnfidoPublishedVectors(t *testing.T) {
 }
 
 func TestOnfidoNormalize(t *testing.T) {
-	o := provisioned(t, &Onfido{Secrets: []string{"k"}})
+	o := provisioned(t, &Onfido{Secrets: []string{"k-test-secret-0001"}})
 	want := map[string]struct {
 		kind     Kind
 		outcome  Outcome

@@ -9,21 +9,21 @@ import (
 
 func init() {
 	goldenVendors["socure"] = func(t testing.TB) Vendor {
-		return provisioned(t, &Socure{AuthCredentials: AuthCredentials{Bearer: []string{"t"}}})
+		return provisioned(t, &Socure{AuthCredentials: AuthCredentials{Bearer: []string{"t-test-token-00001"}}})
 	}
 }
 
 func TestSocureVerify(t *testing.T) {
 	s := provisioned(t, &Socure{AuthCredentials: AuthCredentials{
-		Basic: []BasicCredential{{"riskos", "pw"}}, Bearer: []string{"2b0c7e1d-9f2a-4c3b-8e6d-1a2b3c4d5e6f"}}})
+		Basic: []BasicCredential{{"riskos", "riskos-password-01"}}, Bearer: []string{"2b0c7e1d-9f2a-4c3b-8e6d-1a2b3c4d5e6f"}}})
 	body := []byte(`{"event_type":"evaluation_completed"}`)
 	cases := map[string]string{
-		basicHeader("riskos", "pw"):                   "",
+		basicHeader("riskos", "riskos-password-01"):   "",
 		"Bearer 2b0c7e1d-9f2a-4c3b-8e6d-1a2b3c4d5e6f": "",
 		"Bearer 2b0c7e1d-9f2a-4c3b-8e6d-1a2b3c4d5e6e": "credential_mismatch",
-		basicHeader("riskos", "pW"):                   "credential_mismatch",
-		"Basic %%%":                                   "malformed_credentials",
-		"OAuth x":                                     "unsupported_scheme",
+		basicHeader("riskos", "riskos-passworD-01"):   "credential_mismatch",
+		"Basic %%%": "malformed_credentials",
+		"OAuth x":   "unsupported_scheme",
 	}
 	for header, code := range cases {
 		d := jsonDelivery(body)
@@ -39,7 +39,7 @@ func TestSocureVerify(t *testing.T) {
 // The decision gives the outcome; Selfie Reverification is told by its
 // enrichment's name, however it is spelled.
 func TestSocureNormalize(t *testing.T) {
-	s := provisioned(t, &Socure{AuthCredentials: AuthCredentials{Bearer: []string{"t"}}})
+	s := provisioned(t, &Socure{AuthCredentials: AuthCredentials{Bearer: []string{"t-test-token-00001"}}})
 	cases := []struct {
 		body    string
 		kind    Kind
@@ -75,7 +75,7 @@ func TestSocureNormalize(t *testing.T) {
 }
 
 func TestSocureNormalizeStrict(t *testing.T) {
-	s := provisioned(t, &Socure{AuthCredentials: AuthCredentials{Bearer: []string{"t"}}})
+	s := provisioned(t, &Socure{AuthCredentials: AuthCredentials{Bearer: []string{"t-test-token-00001"}}})
 	cases := map[string]string{
 		`{"event_type":"x","data":{"extra":[1,{"a":null}],"tags":["t"]}}`:            "",
 		`{"event_type":"x","event_id":null,"data":null}`:                             "",

@@ -51,9 +51,9 @@ func TestSumsubSelfDerivedVectors(t *testing.T) {
 // it never chooses the hash.
 func TestSumsubAlgorithmPinned(t *testing.T) {
 	body := []byte(`{"type":"applicantPending"}`)
-	s := provisioned(t, &Sumsub{Secrets: []string{"k"}}) // sha256 by default
+	s := provisioned(t, &Sumsub{Secrets: []string{"k-test-secret-0001"}}) // sha256 by default
 	sign := func(algs ...string) *Delivery {
-		d := bodySigned{header: "X-Payload-Digest", algorithm: "sha256"}.sign(t, "k", body)
+		d := bodySigned{header: "X-Payload-Digest", algorithm: "sha256"}.sign(t, "k-test-secret-0001", body)
 		for _, a := range algs {
 			d.Request.Header.Add("X-Payload-Digest-Alg", a)
 		}
@@ -72,7 +72,7 @@ func TestSumsubAlgorithmPinned(t *testing.T) {
 		t.Fatal("a refused head left a MAC behind")
 	}
 	for _, alg := range []string{"md5", "SHA256", "HMAC_SHA256_HEX", "sha384"} {
-		if err := (&Sumsub{Secrets: []string{"k"}, Algorithm: alg}).Provision(testContext(t)); err == nil {
+		if err := (&Sumsub{Secrets: []string{"k-test-secret-0001"}, Algorithm: alg}).Provision(testContext(t)); err == nil {
 			t.Errorf("algorithm %q provisioned", alg)
 		}
 	}
@@ -83,7 +83,7 @@ func TestSumsubAlgorithmPinned(t *testing.T) {
 }
 
 func TestSumsubNormalize(t *testing.T) {
-	s := provisioned(t, &Sumsub{Secrets: []string{"k"}})
+	s := provisioned(t, &Sumsub{Secrets: []string{"k-test-secret-0001"}})
 	want := map[string]struct {
 		kind    Kind
 		outcome Outcome

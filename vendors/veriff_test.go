@@ -21,7 +21,7 @@ func TestVeriffPublishedVectors(t *testing.T) {
 		// A session id, as signed for API calls: the scheme is the same.
 		{"aea9ba6d-1b47-47fc-a4fc-f72b6d3584a7", "895cb3fd31139d89aeb7b263682e15479ab57651e70591256ad2c14fde4950dd"},
 	}
-	v := provisioned(t, &Veriff{Secrets: []string{"other-secret", secret}})
+	v := provisioned(t, &Veriff{Secrets: []string{"other-veriff-secret", secret}})
 	other := provisioned(t, &Veriff{Secrets: []string{"abcdef12-abcd-abcd-abcd-abcdef012346"}})
 	for _, vec := range vectors {
 		d := jsonDelivery([]byte(vec.body))
@@ -47,28 +47,28 @@ func hexDigit(c byte) int {
 // before the signature; without, it is not looked at.
 func TestVeriffAPIKey(t *testing.T) {
 	body := []byte(`{"id":"s1","action":"started","code":7001}`)
-	withKey := provisioned(t, &Veriff{Secrets: []string{"k"}, APIKey: "api-key-1"})
-	noKey := provisioned(t, &Veriff{Secrets: []string{"k"}})
+	withKey := provisioned(t, &Veriff{Secrets: []string{"k-test-secret-0001"}, APIKey: "veriff-api-key-0001"})
+	noKey := provisioned(t, &Veriff{Secrets: []string{"k-test-secret-0001"}})
 	sign := func(clients ...string) *Delivery {
-		d := bodySigned{header: "X-HMAC-SIGNATURE", algorithm: "sha256"}.sign(t, "k", body)
+		d := bodySigned{header: "X-HMAC-SIGNATURE", algorithm: "sha256"}.sign(t, "k-test-secret-0001", body)
 		for _, c := range clients {
 			d.Request.Header.Add("X-AUTH-CLIENT", c)
 		}
 		return d
 	}
-	assertCode(t, withKey.Verify(sign("api-key-1")), "")
+	assertCode(t, withKey.Verify(sign("veriff-api-key-0001")), "")
 	assertCode(t, withKey.Verify(sign()), "missing_api_key")
-	assertCode(t, withKey.Verify(sign("api-key-2")), "api_key_mismatch")
-	assertCode(t, withKey.Verify(sign("api-key-1", "api-key-1")), "duplicate_header")
+	assertCode(t, withKey.Verify(sign("veriff-api-key-0002")), "api_key_mismatch")
+	assertCode(t, withKey.Verify(sign("veriff-api-key-0001", "veriff-api-key-0001")), "duplicate_header")
 	assertCode(t, noKey.Verify(sign()), "")
 	assertCode(t, noKey.Verify(sign("anything")), "")
-	d := sign("api-key-2")
+	d := sign("veriff-api-key-0002")
 	assertCode(t, withKey.VerifyHeaders(d), "api_key_mismatch")
 	if d.Scratch != nil {
 		t.Fatal("a refused head left a MAC behind")
 	}
 	t.Setenv("BIOHOOK_TEST_EMPTY", "")
-	if err := (&Veriff{Secrets: []string{"k"}, APIKey: "{env.BIOHOOK_TEST_EMPTY}"}).Provision(testContext(t)); err == nil {
+	if err := (&Veriff{Secrets: []string{"k-test-secret-0001"}, APIKey: "{env.BIOHOOK_TEST_EMPTY}"}).Provision(testContext(t)); err == nil {
 		t.Fatal("an api_key that resolves to nothing provisioned")
 	}
 }
@@ -76,7 +76,7 @@ func TestVeriffAPIKey(t *testing.T) {
 // Veriff retries any answer but 200: another 2xx becomes a bare 200, the
 // rest pass.
 func TestVeriffAcknowledge(t *testing.T) {
-	v := provisioned(t, &Veriff{Secrets: []string{"k"}})
+	v := provisioned(t, &Veriff{Secrets: []string{"k-test-secret-0001"}})
 	for status, want := range map[int]bool{200: false, 201: true, 202: true, 204: true, 299: true, 301: false, 400: false, 503: false} {
 		a, replace := v.Acknowledge(status, http.Header{})
 		if replace != want || (replace && a.Status != http.StatusOK) {
@@ -88,7 +88,7 @@ func TestVeriffAcknowledge(t *testing.T) {
 // What each fixture means, beyond the goldens: kind, outcome, the error
 // on a decline and a resubmission, and ids that tell the events apart.
 func TestVeriffNormalize(t *testing.T) {
-	v := provisioned(t, &Veriff{Secrets: []string{"k"}})
+	v := provisioned(t, &Veriff{Secrets: []string{"k-test-secret-0001"}})
 	want := map[string]struct {
 		kind    Kind
 		outcome Outcome

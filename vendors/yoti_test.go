@@ -10,21 +10,28 @@ import (
 
 func init() {
 	goldenVendors["yoti"] = func(t testing.TB) Vendor {
-		return provisioned(t, &Yoti{AuthCredentials: AuthCredentials{Bearer: []string{"t"}}})
+		return provisioned(t, &Yoti{AuthCredentials: AuthCredentials{Bearer: []string{"t-test-token-00001"}}})
 	}
 }
 
 // Verify and VerifyHeader are the shared Authorization check, wired.
 func TestYotiVerify(t *testing.T) {
+	// Yoti's own example, "Basic dXNlcm5hbWU6cGFzc3dvcmQ=", is
+	// username:password; its 8-byte password would not start a route, so
+	// the route has a longer one, sent the same way.
+	if got := basicHeader("username", "password"); got != "Basic dXNlcm5hbWU6cGFzc3dvcmQ=" {
+		t.Fatalf("Yoti's example encodes as %s", got)
+	}
 	y := provisioned(t, &Yoti{AuthCredentials: AuthCredentials{
-		Basic: []BasicCredential{{"username", "password"}}, Bearer: []string{"session-token"}}})
+		Basic: []BasicCredential{{"username", "password-0123456789"}}, Bearer: []string{"session-token-0123456789"}}})
 	body := []byte(`{"session_id":"s","topic":"session_completion"}`)
 	cases := map[string]string{
-		"Basic dXNlcm5hbWU6cGFzc3dvcmQ=": "", // Yoti's own example
-		"Bearer session-token":           "",
-		"Bearer other":                   "credential_mismatch",
-		"Basic dXNlcm5hbWU6cGFzc3dvcmR4": "credential_mismatch",
-		"Token session-token":            "unsupported_scheme",
+		basicHeader("username", "password-0123456789"):  "",
+		"Bearer session-token-0123456789":               "",
+		"Bearer other":                                  "credential_mismatch",
+		basicHeader("username", "password-0123456789x"): "credential_mismatch",
+		"Basic dXNlcm5hbWU6cGFzc3dvcmQ=":                "credential_mismatch",
+		"Token session-token-0123456789":                "unsupported_scheme",
 	}
 	for header, code := range cases {
 		d := jsonDelivery(body)
@@ -54,7 +61,7 @@ func TestYotiProvisionRefusesNoCredential(t *testing.T) {
 // pending but for a deleted client session token; the id follows the
 // session, the topic and the sub-id, not the body's layout.
 func TestYotiNormalize(t *testing.T) {
-	y := provisioned(t, &Yoti{AuthCredentials: AuthCredentials{Bearer: []string{"t"}}, APIURL: "https://api.yoti.com/sandbox/idverify/v1/"})
+	y := provisioned(t, &Yoti{AuthCredentials: AuthCredentials{Bearer: []string{"t-test-token-00001"}}, APIURL: "https://api.yoti.com/sandbox/idverify/v1/"})
 	ev, err := y.Normalize(jsonDelivery([]byte(`{"session_id":"a b/c","topic":"check_completion","check_id":"k"}`)))
 	if err != nil {
 		t.Fatal(err)
@@ -81,7 +88,7 @@ func TestYotiNormalize(t *testing.T) {
 // Unknown members pass; the members read must be strings; session_id and
 // topic are required.
 func TestYotiNormalizeStrict(t *testing.T) {
-	y := provisioned(t, &Yoti{AuthCredentials: AuthCredentials{Bearer: []string{"t"}}})
+	y := provisioned(t, &Yoti{AuthCredentials: AuthCredentials{Bearer: []string{"t-test-token-00001"}}})
 	cases := map[string]string{
 		`{"session_id":"s","topic":"t","extra":{"a":[1]}}`: "",
 		`{"session_id":"s","topic":"t","task_id":null}`:    "",
