@@ -54,13 +54,29 @@ func TestShortSecretsRefuseToStart(t *testing.T) {
 		{"faceio second token", "biohook faceio {\n secret {env.BIOHOOK_TEST_LONG}\n secret %s\n}", "faceio secret #2"},
 		{"entrust token", "biohook entrust {\n secret %s\n}", "entrust secret #1"},
 		{"authenteq client secret", "biohook authenteq {\n client_id client-1\n secret %s\n}", "authenteq secret #1"},
-		{"argos API key", "biohook argos {\n secret %s\n}", "argos secret #1"},
+		{"argos API key", "biohook argos {\n secret %s\n mode cbc\n}", "argos secret #1"},
 		{"argos path token", "biohook argos {\n path_token %s\n}", "argos path_token #1"},
 		{"argos header value", "biohook argos {\n header X-Argos-Key %s\n}", "argos header X-Argos-Key value #1"},
 		{"incode header value", "biohook incode {\n header X-Incode-Key %s\n}", "incode header X-Incode-Key value #1"},
 		{"incode client secret", "biohook incode {\n oauth {\n client_id incode-client\n secret %s\n token_path /hooks/incode/token\n }\n}", "incode oauth secret #1"},
 		{"hmac secret", "biohook hmac {\n header X-Signature\n secret %s\n}", "hmac secret #1"},
 		{"standard_webhooks secret", "biohook standard_webhooks {\n secret %s\n}", "standard_webhooks secret #1"},
+		{"veriff secret", "biohook veriff {\n secret %s\n}", "veriff secret #1"},
+		{"veriff api_key", "biohook veriff {\n secret {env.BIOHOOK_TEST_LONG}\n api_key %s\n}", "veriff api_key"},
+		{"onfido token", "biohook onfido {\n secret %s\n}", "onfido secret #1"},
+		{"idenfy key", "biohook idenfy {\n secret %s\n}", "idenfy secret #1"},
+		{"metamap secret", "biohook metamap {\n secret %s\n}", "metamap secret #1"},
+		{"sumsub secret", "biohook sumsub {\n secret %s\n}", "sumsub secret #1"},
+		{"didit secret", "biohook didit {\n secret %s\n}", "didit secret #1"},
+		{"stripe secret", "biohook stripe {\n secret %s\n}", "stripe secret #1"},
+		{"persona second secret", "biohook persona {\n secret {env.BIOHOOK_TEST_LONG}\n secret %s\n}", "persona secret #2"},
+		{"shufti secret", "biohook shufti {\n secret %s\n}", "shufti secret #1"},
+		{"yoti bearer token", "biohook yoti {\n bearer %s\n}", "yoti bearer token #1"},
+		{"yoti basic password", "biohook yoti {\n basic yoti-user %s\n}", "yoti basic #1 password"},
+		{"socure bearer token", "biohook socure {\n bearer %s\n}", "socure bearer token #1"},
+		{"socure basic password", "biohook socure {\n basic riskos %s\n}", "socure basic #1 password"},
+		{"jumio header value", "biohook jumio {\n header X-Proxy-Secret %s\n}", "jumio header X-Proxy-Secret value #1"},
+		{"ondato header value", "biohook ondato {\n header X-Proxy-Secret %s\n}", "ondato header X-Proxy-Secret value #1"},
 	}
 	for _, c := range cases {
 		for k, value := range shortSecretValues {
@@ -84,6 +100,16 @@ func TestShortSecretsRefuseToStart(t *testing.T) {
 	}
 	if msg := loadError(t, "biohook authenteq {\n client_id c1\n secret {env.BIOHOOK_TEST_LONG}\n}"); msg != "" {
 		t.Errorf("short client_id refused: %s", msg)
+	}
+	// A Basic user name is not a secret either: a short one loads beside a
+	// long password; a blank one does not.
+	for _, vendor := range []string{"yoti", "socure"} {
+		if msg := loadError(t, "biohook "+vendor+" {\n basic u {env.BIOHOOK_TEST_LONG}\n}"); msg != "" {
+			t.Errorf("%s: short user refused: %s", vendor, msg)
+		}
+		if msg := loadError(t, "biohook "+vendor+" {\n basic {env.BIOHOOK_TEST_BLANK} {env.BIOHOOK_TEST_LONG}\n}"); !strings.Contains(msg, vendor+" basic #1 user") {
+			t.Errorf("%s: blank user: %q", vendor, msg)
+		}
 	}
 	// allow_short_secret lets an hmac route take a short secret, never a blank one.
 	if msg := loadError(t, "biohook hmac {\n header X-Signature\n secret {env.BIOHOOK_TEST_BLANK}\n allow_short_secret\n}"); msg == "" {
