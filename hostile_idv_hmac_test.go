@@ -17,8 +17,8 @@ func hostileIDVVendors(t *testing.T) []hostileVendor {
 	}
 	return []hostileVendor{
 		{name: "veriff", path: "/hooks/veriff", credential: "X-HMAC-SIGNATURE",
-			route:   route("veriff", "\n\t\t\tapi_key hostile-api-key"),
-			valid:   built(deliver.Options{Vendor: "veriff", Settings: map[string]string{"api_key": "hostile-api-key"}}),
+			route:   route("veriff", "\n\t\t\tapi_key hostile-api-key-01"),
+			valid:   built(deliver.Options{Vendor: "veriff", Settings: map[string]string{"api_key": "hostile-api-key-01"}}),
 			payload: readFixture(t, "veriff", "decision_declined.json"), bodyIntegrity: true},
 		{name: "onfido", path: "/hooks/onfido", credential: "X-SHA2-Signature", route: route("onfido", ""),
 			valid: built(deliver.Options{Vendor: "onfido"}), payload: readFixture(t, "onfido", "workflow_run.completed.approved.json"), bodyIntegrity: true},

@@ -27,7 +27,7 @@ type idvRoute struct {
 
 func idvRoutesHMAC() []idvRoute {
 	return []idvRoute{
-		{"veriff", "/hooks/veriff", "secret {env.IDV_SECRET}\n\t\t\tapi_key veriff-api-key", map[string]string{"api_key": "veriff-api-key"},
+		{"veriff", "/hooks/veriff", "secret {env.IDV_SECRET}\n\t\t\tapi_key veriff-api-key-0001", map[string]string{"api_key": "veriff-api-key-0001"},
 			[]string{"X-Hmac-Signature", "X-Auth-Client"}},
 		{"onfido", "/hooks/onfido", "secret {env.IDV_SECRET}", nil, []string{"X-Sha2-Signature"}},
 		{"idenfy", "/hooks/idenfy", "secret {env.IDV_SECRET}", nil, []string{"Idenfy-Signature"}},
@@ -162,8 +162,8 @@ func TestIDVVendorsRefuseThroughCaddy(t *testing.T) {
 		at                 time.Duration // when the delivery was signed, from now
 	}{
 		{"veriff", "API key missing", "missing_api_key", func(h http.Header) { h.Del("X-Auth-Client") }, 0},
-		{"veriff", "another API key", "api_key_mismatch", func(h http.Header) { h.Set("X-Auth-Client", "veriff-api-key-2") }, 0},
-		{"veriff", "API key twice", "duplicate_header", func(h http.Header) { h.Add("X-Auth-Client", "veriff-api-key") }, 0},
+		{"veriff", "another API key", "api_key_mismatch", func(h http.Header) { h.Set("X-Auth-Client", "veriff-api-key-0002") }, 0},
+		{"veriff", "API key twice", "duplicate_header", func(h http.Header) { h.Add("X-Auth-Client", "veriff-api-key-0001") }, 0},
 		{"sumsub", "algorithm missing", "missing_algorithm", func(h http.Header) { h.Del("X-Payload-Digest-Alg") }, 0},
 		{"sumsub", "another algorithm named", "algorithm_mismatch", func(h http.Header) { h.Set("X-Payload-Digest-Alg", "HMAC_SHA256_HEX") }, 0},
 		{"sumsub", "algorithm twice", "duplicate_header", func(h http.Header) { h.Add("X-Payload-Digest-Alg", "HMAC_SHA512_HEX") }, 0},

@@ -19,7 +19,7 @@ const (
 	idvYotiPass     = "yoti:pass-0f9a6c1e"
 	idvYotiToken    = "yoti-session-token-4d2b4a8e"
 	idvSocureToken  = "2b0c7e1d-9f2a-4c3b-8e6d-1a2b3c4d5e6f"
-	idvSocurePass   = "riskos-pass-77"
+	idvSocurePass   = "riskos-pass-77-5e6f"
 	idvJumioProxied = "jumio-proxy-secret-9c3f"
 )
 
@@ -219,7 +219,9 @@ func TestIDVSourceOnlyFromOutside(t *testing.T) {
 
 // A Jumio or Ondato route with neither source_ips nor a header does not
 // load, and the error says why and what to add; the running config stays.
-// A Yoti or Socure route without a credential does not load either.
+// A Yoti or Socure route without a credential does not load either, nor
+// one with a password shorter than 16 bytes (its user, "riskos", may be
+// short: a user name is not a secret).
 func TestIDVUnprovedRoutesRefuseToStart(t *testing.T) {
 	idvEnv(t)
 	up := newUpstream(t)
@@ -234,7 +236,8 @@ func TestIDVUnprovedRoutesRefuseToStart(t *testing.T) {
 	mustRefuseLoad(t, route("biohook yoti"), "no yoti credential configured")
 	mustRefuseLoad(t, route("biohook socure"), "no socure credential configured")
 	mustRefuseLoad(t, route("biohook yoti {\n\t\tbearer {env.BIOHOOK_TEST_UNSET_TOKEN}\n\t}"), "BIOHOOK_TEST_UNSET_TOKEN")
-	mustRefuseLoad(t, route("biohook socure {\n\t\tbasic a:b pw\n\t}"), "contains ':'")
+	mustRefuseLoad(t, route("biohook socure {\n\t\tbasic a:b socure-password-01\n\t}"), "contains ':'")
+	mustRefuseLoad(t, route("biohook socure {\n\t\tbasic riskos pw\n\t}"), "socure basic #1 password is shorter than 16 bytes")
 	res, answer := post(t, tester, "/hooks/yoti", readFixture(t, "yoti", "session_completion.json"), idvHeaders("/hooks/yoti", 1))
 	mustStatus(t, res, answer, http.StatusOK)
 	up.take()

@@ -400,7 +400,7 @@ func TestSourceIPsBadEntryRefusesToStart(t *testing.T) {
 		return globals + `
 :9080 {
 	biohook argos {
-		header X-Argos-Token t
+		header X-Argos-Token argos-header-token-01
 		` + sources + `
 	}
 	reverse_proxy ` + up.addr() + `

@@ -11,7 +11,7 @@ import (
 // the vendor modules; other credentials fail. Jumio and Ondato send the
 // proxy's header when given one.
 func TestBuiltAuthorizationVerifies(t *testing.T) {
-	creds := vendors.AuthCredentials{Basic: []vendors.BasicCredential{{User: "u", Password: "p:w"}}, Bearer: []string{"tok"}}
+	creds := vendors.AuthCredentials{Basic: []vendors.BasicCredential{{User: "u", Password: "p:w-0123456789abcd"}}, Bearer: []string{"tok-0123456789abcd"}}
 	for _, v := range []vendors.Vendor{&vendors.Yoti{AuthCredentials: creds}, &vendors.Socure{AuthCredentials: creds}} {
 		v = provision(t, v)
 		name, body := "socure", []byte(`{"event_type":"evaluation_completed","data":{"decision":"ACCEPT"}}`)
@@ -26,10 +26,10 @@ func TestBuiltAuthorizationVerifies(t *testing.T) {
 			}
 			return d
 		}
-		check(t, v, built(deliver.Options{Secrets: []string{"tok"}}), "")
-		check(t, v, built(deliver.Options{Secrets: []string{"p:w"}, ClientID: "u", Settings: map[string]string{"auth": "basic"}}), "")
-		check(t, v, built(deliver.Options{Secrets: []string{"tok2"}}), "credential_mismatch")
-		check(t, v, built(deliver.Options{Secrets: []string{"p"}, ClientID: "u", Settings: map[string]string{"auth": "basic"}}), "credential_mismatch")
+		check(t, v, built(deliver.Options{Secrets: []string{"tok-0123456789abcd"}}), "")
+		check(t, v, built(deliver.Options{Secrets: []string{"p:w-0123456789abcd"}, ClientID: "u", Settings: map[string]string{"auth": "basic"}}), "")
+		check(t, v, built(deliver.Options{Secrets: []string{"tok-0123456789abce"}}), "credential_mismatch")
+		check(t, v, built(deliver.Options{Secrets: []string{"p:w-0123456789abce"}, ClientID: "u", Settings: map[string]string{"auth": "basic"}}), "credential_mismatch")
 	}
 	for _, o := range []deliver.Options{
 		{Vendor: "yoti"},
@@ -42,8 +42,8 @@ func TestBuiltAuthorizationVerifies(t *testing.T) {
 			t.Errorf("%+v: built", o)
 		}
 	}
-	jumio := provision(t, &vendors.Jumio{Headers: vendors.StaticHeaders{"X-Proxy-Secret": {"s"}}})
-	d := build(t, deliver.Options{Vendor: "jumio", Settings: map[string]string{"header": "X-Proxy-Secret: s"}})
+	jumio := provision(t, &vendors.Jumio{Headers: vendors.StaticHeaders{"X-Proxy-Secret": {"jumio-proxy-secret-01"}}})
+	d := build(t, deliver.Options{Vendor: "jumio", Settings: map[string]string{"header": "X-Proxy-Secret: jumio-proxy-secret-01"}})
 	if err := jumio.Verify(received(t, d)); err != nil {
 		t.Fatal(err)
 	}

@@ -13,13 +13,13 @@ import (
 // Sumsub's algorithm and Veriff's API key are the route's settings; Didit's
 // X-Timestamp is the delivery's time.
 func TestBuiltIDVDeliveriesVerify(t *testing.T) {
-	secrets := []string{"old-secret", "new-secret"}
+	secrets := []string{"old-body-secret-01", "new-body-secret-01"}
 	cases := []struct {
 		vendor   string
 		settings map[string]string
 		module   func() vendors.Vendor
 	}{
-		{"veriff", map[string]string{"api_key": "api-key"}, func() vendors.Vendor { return &vendors.Veriff{Secrets: secrets, APIKey: "api-key"} }},
+		{"veriff", map[string]string{"api_key": "veriff-api-key-0001"}, func() vendors.Vendor { return &vendors.Veriff{Secrets: secrets, APIKey: "veriff-api-key-0001"} }},
 		{"onfido", nil, func() vendors.Vendor { return &vendors.Onfido{Secrets: secrets} }},
 		{"idenfy", nil, func() vendors.Vendor { return &vendors.IDenfy{Secrets: secrets} }},
 		{"metamap", nil, func() vendors.Vendor { return &vendors.MetaMap{Secrets: secrets} }},
@@ -42,7 +42,7 @@ func TestBuiltIDVDeliveriesVerify(t *testing.T) {
 		t.Error("sumsub built with md5")
 	}
 	// Veriff without the API key the route wants; Didit sent an hour ago.
-	veriff := provision(t, &vendors.Veriff{Secrets: secrets, APIKey: "api-key"})
+	veriff := provision(t, &vendors.Veriff{Secrets: secrets, APIKey: "veriff-api-key-0001"})
 	check(t, veriff, build(t, deliver.Options{Vendor: "veriff", Secrets: secrets}), "missing_api_key")
 	didit := provision(t, &vendors.Didit{Secrets: secrets})
 	check(t, didit, build(t, deliver.Options{Vendor: "didit", Secrets: secrets, Now: time.Now().Add(-time.Hour)}), "stale_signature")
