@@ -33,7 +33,7 @@ func checkHandler(t *testing.T, config string) *Handler {
 // reason the vendor would get, in the handler's order (the head first, then
 // the credentials, then the size, then the body).
 func TestCheckIsTheHandlersVerdict(t *testing.T) {
-	h := checkHandler(t, `{"vendor":{"name":"faceio","secrets":["check-token"]},"max_size":4096}`)
+	h := checkHandler(t, `{"vendor":{"name":"faceio","secrets":["check-token-0123456789"]},"max_size":4096}`)
 	body := readFixture(t, "faceio", "enroll.json")
 	request := func(method, token string) *http.Request {
 		r := httptest.NewRequest(method, "/hooks/faceio", bytes.NewReader(body))
@@ -41,7 +41,7 @@ func TestCheckIsTheHandlersVerdict(t *testing.T) {
 		r.Header.Set("WWW-Authenticate", "Bearer "+token)
 		return r
 	}
-	event, err := h.Check(request(http.MethodPost, "check-token"), body, time.Now())
+	event, err := h.Check(request(http.MethodPost, "check-token-0123456789"), body, time.Now())
 	if err != nil || !bytes.Contains(event, []byte(`"source":"urn:biohook:faceio"`)) {
 		t.Fatalf("a genuine delivery: %v\n%s", err, event)
 	}
@@ -50,11 +50,11 @@ func TestCheckIsTheHandlersVerdict(t *testing.T) {
 		body []byte
 		code string
 	}{
-		"not a POST":           {request(http.MethodGet, "check-token"), body, "method_not_allowed"},
+		"not a POST":           {request(http.MethodGet, "check-token-0123456789"), body, "method_not_allowed"},
 		"wrong token":          {request(http.MethodPost, "wrong"), body, "token_mismatch"},
 		"wrong token, too big": {request(http.MethodPost, "wrong"), bytes.Repeat([]byte(" "), 5000), "token_mismatch"},
-		"too big":              {request(http.MethodPost, "check-token"), bytes.Repeat([]byte(" "), 5000), "too_large"},
-		"not JSON":             {request(http.MethodPost, "check-token"), []byte("{"), "invalid_json"},
+		"too big":              {request(http.MethodPost, "check-token-0123456789"), bytes.Repeat([]byte(" "), 5000), "too_large"},
+		"not JSON":             {request(http.MethodPost, "check-token-0123456789"), []byte("{"), "invalid_json"},
 	} {
 		_, err := h.Check(c.r, c.body, time.Now())
 		var rej *vendors.Rejection
@@ -63,8 +63,8 @@ func TestCheckIsTheHandlersVerdict(t *testing.T) {
 		}
 	}
 
-	off := checkHandler(t, `{"vendor":{"name":"faceio","secrets":["check-token"]},"normalize":false}`)
-	got, err := off.Check(request(http.MethodPost, "check-token"), body, time.Now())
+	off := checkHandler(t, `{"vendor":{"name":"faceio","secrets":["check-token-0123456789"]},"normalize":false}`)
+	got, err := off.Check(request(http.MethodPost, "check-token-0123456789"), body, time.Now())
 	if err != nil || !bytes.Equal(got, body) {
 		t.Errorf("normalize off: %v, the body %s", err, strings.TrimSpace(string(got)))
 	}

@@ -11,7 +11,7 @@ import (
 // there and drop the block, secrets and all: it is a parse error naming it.
 func TestVendorArgumentRefused(t *testing.T) {
 	err := new(Handler).UnmarshalCaddyfile(caddyfile.NewTestDispenser(`biohook faceio foo {
-		secret fc-token
+		secret fc-token-0123456789
 	}`))
 	if err == nil || !strings.Contains(err.Error(), `unexpected argument "foo"`) {
 		t.Fatalf("error %v", err)

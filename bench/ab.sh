@@ -22,7 +22,7 @@ run() { # scenario, route, load vendor
 	local pid=$!
 	for _ in $(seq 50); do curl -s -o /dev/null 127.0.0.1:19080 && break; sleep 0.1; done
 	local out ticks
-	out=$("$work/load" -d 60s -n 20000 -c 16 -vendor "$3" -secret bench-secret -url http://127.0.0.1:19080/hooks/entrust)
+	out=$("$work/load" -d 60s -n 20000 -c 16 -vendor "$3" -secret bench-secret-0123456 -url http://127.0.0.1:19080/hooks/entrust)
 	ticks=$(awk '{print $14 + $15}' /proc/$pid/stat)
 	kill $pid
 	wait $pid 2>/dev/null || true
@@ -32,7 +32,7 @@ run() { # scenario, route, load vendor
 for _ in $(seq "$pairs"); do
 	run a_plain "reverse_proxy 127.0.0.1:19100" plain
 	run b_entrust "biohook entrust {
-		secret bench-secret
+		secret bench-secret-0123456
 	}
 	reverse_proxy 127.0.0.1:19100" entrust
 done

@@ -66,33 +66,33 @@ CADDY
 
 scenario a_plain "reverse_proxy 127.0.0.1:19100" -vendor plain -url http://127.0.0.1:19080/hooks/entrust
 scenario b_entrust "biohook entrust {
-		secret bench-secret
+		secret bench-secret-0123456
 	}
-	reverse_proxy 127.0.0.1:19100" -vendor entrust -secret bench-secret -url http://127.0.0.1:19080/hooks/entrust
+	reverse_proxy 127.0.0.1:19100" -vendor entrust -secret bench-secret-0123456 -url http://127.0.0.1:19080/hooks/entrust
 if grep -q 'dedupe' caddyfile.go; then
 	scenario c_entrust_dedupe "biohook entrust {
-		secret bench-secret
+		secret bench-secret-0123456
 		dedupe {
 			store memory
 		}
 	}
-	reverse_proxy 127.0.0.1:19100" -vendor entrust -secret bench-secret -url http://127.0.0.1:19080/hooks/entrust
+	reverse_proxy 127.0.0.1:19100" -vendor entrust -secret bench-secret-0123456 -url http://127.0.0.1:19080/hooks/entrust
 fi
 if [ -f vendors/authenteq.go ]; then
 	scenario d_authenteq_4x1MiB "biohook authenteq {
 		client_id bench-client
-		secret bench-secret
+		secret bench-secret-0123456
 	}
-	reverse_proxy 127.0.0.1:19100" -vendor authenteq -secret bench-secret -client-id bench-client -url http://127.0.0.1:19080/hooks/authenteq
+	reverse_proxy 127.0.0.1:19100" -vendor authenteq -secret bench-secret-0123456 -client-id bench-client -url http://127.0.0.1:19080/hooks/authenteq
 fi
 if grep -q 'durable' caddyfile.go; then
 	scenario e_entrust_durable_bolt "biohook entrust {
-		secret bench-secret
+		secret bench-secret-0123456
 		durable {
 			spool bolt $work/spool.db
 		}
 	}
-	reverse_proxy 127.0.0.1:19100" -vendor entrust -secret bench-secret -url http://127.0.0.1:19080/hooks/entrust
+	reverse_proxy 127.0.0.1:19100" -vendor entrust -secret bench-secret-0123456 -url http://127.0.0.1:19080/hooks/entrust
 	if command -v redis-server >/dev/null 2>&1; then
 		mkdir -p "$work/redis"
 		redis-server --port 19379 --bind 127.0.0.1 --save "" --appendonly yes --appendfsync always \
@@ -100,11 +100,11 @@ if grep -q 'durable' caddyfile.go; then
 		trap 'kill "$(cat "$work/redis/pid" 2>/dev/null)" 2>/dev/null || true; kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 		sleep 0.3
 		scenario f_entrust_durable_redis "biohook entrust {
-		secret bench-secret
+		secret bench-secret-0123456
 		durable {
 			spool redis redis://127.0.0.1:19379
 		}
 	}
-	reverse_proxy 127.0.0.1:19100" -vendor entrust -secret bench-secret -url http://127.0.0.1:19080/hooks/entrust
+	reverse_proxy 127.0.0.1:19100" -vendor entrust -secret bench-secret-0123456 -url http://127.0.0.1:19080/hooks/entrust
 	fi
 fi

@@ -3,7 +3,6 @@ package deliver
 import (
 	"crypto/rand"
 	"fmt"
-	"strings"
 
 	"github.com/go-json-experiment/json"
 
@@ -23,11 +22,9 @@ func init() { register("argos", argos) }
 func argos(o *Options) (*Delivery, error) {
 	d := jsonDelivery(o)
 	if h := o.Settings["header"]; h != "" {
-		name, value, ok := strings.Cut(h, ":")
-		if !ok || strings.TrimSpace(name) == "" {
-			return nil, fmt.Errorf("deliver: argos header %q: want Name: value", h)
+		if err := setStaticHeader(d, "argos", h); err != nil {
+			return nil, err
 		}
-		d.Header.Set(strings.TrimSpace(name), strings.TrimSpace(value))
 	}
 	if len(o.Secrets) == 0 {
 		return d, nil

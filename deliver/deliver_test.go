@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -73,18 +74,18 @@ func check(t *testing.T, v vendors.Vendor, d *deliver.Delivery, code string) {
 // Each vendor's deliveries, built here, verify with the vendor module,
 // with either secret of a rotation; a key the route does not hold fails.
 func TestBuiltDeliveriesVerify(t *testing.T) {
-	for _, key := range []string{"old-secret", "new-secret"} {
-		faceio := provision(t, &vendors.FACEIO{Secrets: []string{"old-secret", "new-secret"}})
+	for _, key := range []string{"deliver-old-secret-01", "deliver-new-secret-01"} {
+		faceio := provision(t, &vendors.FACEIO{Secrets: []string{"deliver-old-secret-01", "deliver-new-secret-01"}})
 		check(t, faceio, build(t, deliver.Options{Vendor: "faceio", Secrets: []string{key}}), "")
-		entrust := provision(t, &vendors.Entrust{Secrets: []string{"old-secret", "new-secret"}, PublicURL: url})
+		entrust := provision(t, &vendors.Entrust{Secrets: []string{"deliver-old-secret-01", "deliver-new-secret-01"}, PublicURL: url})
 		check(t, entrust, build(t, deliver.Options{Vendor: "entrust", Secrets: []string{key}}), "")
 		check(t, entrust, build(t, deliver.Options{Vendor: "entrust", Secrets: []string{key}, Settings: map[string]string{"digest": "sha-512"}}), "")
 	}
-	faceio := provision(t, &vendors.FACEIO{Secrets: []string{"s"}})
-	check(t, faceio, build(t, deliver.Options{Vendor: "faceio", Secrets: []string{"t"}}), "token_mismatch")
-	entrust := provision(t, &vendors.Entrust{Secrets: []string{"s"}, PublicURL: url})
-	check(t, entrust, build(t, deliver.Options{Vendor: "entrust", Secrets: []string{"t"}}), "signature_mismatch")
-	check(t, entrust, build(t, deliver.Options{Vendor: "entrust", Secrets: []string{"s"}, Now: time.Now().Add(-time.Hour)}), "stale_signature")
+	faceio := provision(t, &vendors.FACEIO{Secrets: []string{"deliver-secret-0123"}})
+	check(t, faceio, build(t, deliver.Options{Vendor: "faceio", Secrets: []string{"deliver-other-secret"}}), "token_mismatch")
+	entrust := provision(t, &vendors.Entrust{Secrets: []string{"deliver-secret-0123"}, PublicURL: url})
+	check(t, entrust, build(t, deliver.Options{Vendor: "entrust", Secrets: []string{"deliver-other-secret"}}), "signature_mismatch")
+	check(t, entrust, build(t, deliver.Options{Vendor: "entrust", Secrets: []string{"deliver-secret-0123"}, Now: time.Now().Add(-time.Hour)}), "stale_signature")
 }
 
 func TestBuiltHMACVerifies(t *testing.T) {
@@ -92,9 +93,9 @@ func TestBuiltHMACVerifies(t *testing.T) {
 		for _, enc := range []string{"hex", "base64", "base64url"} {
 			for _, prefix := range []string{"", "v1="} {
 				settings := map[string]string{"header": "X-Sig", "algorithm": alg, "encoding": enc, "prefix": prefix}
-				v := provision(t, &vendors.HMAC{Header: "X-Sig", Algorithm: alg, Encoding: enc, Prefix: prefix, Secrets: []string{"a", "b"}})
-				check(t, v, build(t, deliver.Options{Vendor: "hmac", Secrets: []string{"b"}, Settings: settings}), "")
-				check(t, v, build(t, deliver.Options{Vendor: "hmac", Secrets: []string{"c"}, Settings: settings}), "signature_mismatch")
+				v := provision(t, &vendors.HMAC{Header: "X-Sig", Algorithm: alg, Encoding: enc, Prefix: prefix, Secrets: []string{"deliver-hmac-key-a-01", "deliver-hmac-key-b-01"}})
+				check(t, v, build(t, deliver.Options{Vendor: "hmac", Secrets: []string{"deliver-hmac-key-b-01"}, Settings: settings}), "")
+				check(t, v, build(t, deliver.Options{Vendor: "hmac", Secrets: []string{"deliver-hmac-key-c-01"}, Settings: settings}), "signature_mismatch")
 			}
 		}
 	}
@@ -122,9 +123,9 @@ func TestBuildRefuses(t *testing.T) {
 	for name, o := range map[string]deliver.Options{
 		"unknown vendor": {Vendor: "nope", URL: url},
 		"no secret":      {Vendor: "faceio", URL: url},
-		"no URL":         {Vendor: "faceio", Secrets: []string{"s"}},
-		"hmac no header": {Vendor: "hmac", URL: url, Secrets: []string{"s"}},
-		"hmac bad alg":   {Vendor: "hmac", URL: url, Secrets: []string{"s"}, Settings: map[string]string{"header": "X", "algorithm": "md5"}},
+		"no URL":         {Vendor: "faceio", Secrets: []string{"deliver-secret-0123"}},
+		"hmac no header": {Vendor: "hmac", URL: url, Secrets: []string{"deliver-secret-0123"}},
+		"hmac bad alg":   {Vendor: "hmac", URL: url, Secrets: []string{"deliver-secret-0123"}, Settings: map[string]string{"header": "X", "algorithm": "md5"}},
 		"sw not a whsec": {Vendor: "standard_webhooks", URL: url, Secrets: []string{"plain"}},
 		"sw nothing":     {Vendor: "standard_webhooks", URL: url},
 		"sw bad whsk":    {Vendor: "standard_webhooks", URL: url, Settings: map[string]string{"private_key": "whsk_AAAA"}},
@@ -137,7 +138,7 @@ func TestBuildRefuses(t *testing.T) {
 
 // WriteRaw writes what http.ReadRequest reads back, body included.
 func TestWriteRaw(t *testing.T) {
-	d := build(t, deliver.Options{Vendor: "faceio", Secrets: []string{"s"}})
+	d := build(t, deliver.Options{Vendor: "faceio", Secrets: []string{"deliver-secret-0123"}})
 	var buf bytes.Buffer
 	if err := d.WriteRaw(&buf); err != nil {
 		t.Fatal(err)
@@ -148,7 +149,7 @@ func TestWriteRaw(t *testing.T) {
 	}
 	body := new(bytes.Buffer)
 	_, _ = body.ReadFrom(r.Body)
-	if r.Host != "hooks.example.com" || r.RequestURI != "/hooks/x?y=1" || r.Header.Get("WWW-Authenticate") != "Bearer s" || !bytes.Equal(body.Bytes(), payload) {
+	if r.Host != "hooks.example.com" || r.RequestURI != "/hooks/x?y=1" || r.Header.Get("WWW-Authenticate") != "Bearer deliver-secret-0123" || !bytes.Equal(body.Bytes(), payload) {
 		t.Fatalf("read back %v %v %q", r.Host, r.RequestURI, body)
 	}
 }
@@ -159,9 +160,9 @@ func TestWriteRaw(t *testing.T) {
 func TestBuiltAuthenteqVerifies(t *testing.T) {
 	result := []byte(`{"id":"7f3c2a1e-5b8d-4c9a-9e2f-1a6b3c4d5e6f","status":"PASSED"}`)
 	for _, digest := range []string{"body_secret", "secret_body", "hmac"} {
-		v := provision(t, &vendors.Authenteq{ClientID: "client-1", Secrets: []string{"old", "new"}, Digest: digest,
+		v := provision(t, &vendors.Authenteq{ClientID: "client-1", Secrets: []string{"authenteq-old-secret", "authenteq-new-secret"}, Digest: digest,
 			InsecureLengthExtension: digest == vendors.AuthenteqDigestSecretBody})
-		for _, key := range []string{"old", "new"} {
+		for _, key := range []string{"authenteq-old-secret", "authenteq-new-secret"} {
 			d, err := deliver.Build(deliver.Options{Vendor: "authenteq", URL: url, Payload: result, ClientID: "client-1",
 				Secrets: []string{key}, Settings: map[string]string{"digest": digest}})
 			if err != nil {
@@ -177,7 +178,7 @@ func TestBuiltAuthenteqVerifies(t *testing.T) {
 			}
 		}
 		d, _ := deliver.Build(deliver.Options{Vendor: "authenteq", URL: url, Payload: result, ClientID: "client-2",
-			Secrets: []string{"new"}, Settings: map[string]string{"digest": digest}})
+			Secrets: []string{"authenteq-new-secret"}, Settings: map[string]string{"digest": digest}})
 		check(t, v, d, "client_id_mismatch")
 	}
 }
@@ -188,8 +189,8 @@ func TestBuiltARGOSVerifies(t *testing.T) {
 	plain := []byte(`{"webhook_trigger":"approved","submission_id":"s1","kyc_result":{"status":"approved"}}`)
 	for _, mode := range []string{"ecb", "cbc", "gcm"} {
 		for _, enc := range []string{"base64", "base64url", "hex"} {
-			v := provision(t, &vendors.ARGOS{Secrets: []string{"old-api-key", "new-api-key"}, Mode: mode})
-			d, err := deliver.Build(deliver.Options{Vendor: "argos", URL: url, Payload: plain, Secrets: []string{"new-api-key"},
+			v := provision(t, &vendors.ARGOS{Secrets: []string{"argos-old-api-key-01", "argos-new-api-key-01"}, Mode: mode})
+			d, err := deliver.Build(deliver.Options{Vendor: "argos", URL: url, Payload: plain, Secrets: []string{"argos-new-api-key-01"},
 				Settings: map[string]string{"mode": mode, "encoding": enc}})
 			if err != nil {
 				t.Fatal(err)
@@ -198,13 +199,13 @@ func TestBuiltARGOSVerifies(t *testing.T) {
 				t.Fatal("the payload went in clear")
 			}
 			check(t, v, d, "")
-			d, _ = deliver.Build(deliver.Options{Vendor: "argos", URL: url, Payload: plain, Secrets: []string{"another-key"},
+			d, _ = deliver.Build(deliver.Options{Vendor: "argos", URL: url, Payload: plain, Secrets: []string{"argos-another-api-key"},
 				Settings: map[string]string{"mode": mode, "encoding": enc}})
 			check(t, v, d, "decryption_failed")
 		}
 	}
-	v := provision(t, &vendors.ARGOS{Headers: map[string][]string{"X-Argos-Token": {"hdr"}}})
-	d, err := deliver.Build(deliver.Options{Vendor: "argos", URL: url, Payload: plain, Settings: map[string]string{"header": "X-Argos-Token: hdr"}})
+	v := provision(t, &vendors.ARGOS{Headers: map[string][]string{"X-Argos-Token": {"argos-header-token-01"}}})
+	d, err := deliver.Build(deliver.Options{Vendor: "argos", URL: url, Payload: plain, Settings: map[string]string{"header": "X-Argos-Token: argos-header-token-01"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -214,7 +215,7 @@ func TestBuiltARGOSVerifies(t *testing.T) {
 // Incode deliveries: a token fetched from a real token endpoint served by
 // the vendor's own code, or a static header.
 func TestBuiltIncodeVerifies(t *testing.T) {
-	v := provision(t, &vendors.Incode{OAuth: &vendors.IncodeOAuth{ClientID: "client 1", Secrets: []string{"s&cret"}, TokenPath: "/token"}}).(*vendors.Incode)
+	v := provision(t, &vendors.Incode{OAuth: &vendors.IncodeOAuth{ClientID: "client 1", Secrets: []string{"s&cret-incode-client-01"}, TokenPath: "/token"}}).(*vendors.Incode)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if handled, err := v.ServeEndpoint(w, r); !handled || err != nil {
 			http.Error(w, "not the token endpoint", http.StatusNotFound)
@@ -222,16 +223,69 @@ func TestBuiltIncodeVerifies(t *testing.T) {
 	}))
 	defer srv.Close()
 	d, err := deliver.Build(deliver.Options{Vendor: "incode", URL: srv.URL + "/hooks/incode", Payload: payload,
-		ClientID: "client 1", Secrets: []string{"s&cret"}, Settings: map[string]string{"token_path": "/token"}})
+		ClientID: "client 1", Secrets: []string{"s&cret-incode-client-01"}, Settings: map[string]string{"token_path": "/token"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	check(t, v, d, "")
 	if _, err := deliver.Build(deliver.Options{Vendor: "incode", URL: srv.URL + "/hooks/incode", Payload: payload,
-		ClientID: "client 1", Secrets: []string{"wrong"}, Settings: map[string]string{"token_path": "/token"}}); err == nil {
+		ClientID: "client 1", Secrets: []string{"wrong-incode-secret-01"}, Settings: map[string]string{"token_path": "/token"}}); err == nil {
 		t.Fatal("a wrong secret got a token")
 	}
-	hv := provision(t, &vendors.Incode{Headers: vendors.StaticHeaders{"X-Incode-Key": {"k"}}})
-	check(t, hv, build(t, deliver.Options{Vendor: "incode", Settings: map[string]string{"header": "X-Incode-Key: k"}}), "")
-	check(t, hv, build(t, deliver.Options{Vendor: "incode", Settings: map[string]string{"header": "X-Incode-Key: x"}}), "header_mismatch")
+	hv := provision(t, &vendors.Incode{Headers: vendors.StaticHeaders{"X-Incode-Key": {"incode-header-key-0123"}}})
+	check(t, hv, build(t, deliver.Options{Vendor: "incode", Settings: map[string]string{"header": "X-Incode-Key: incode-header-key-0123"}}), "")
+	check(t, hv, build(t, deliver.Options{Vendor: "incode", Settings: map[string]string{"header": "X-Incode-Key: incode-header-key-wrong"}}), "header_mismatch")
+}
+
+// Stripe and Persona deliveries, built here, verify with the vendor
+// modules: one set with a v1 per secret (Stripe), one set per secret
+// (Persona), either secret of a rotation; a key the route does not hold,
+// or a time outside the window, fails.
+func TestBuiltTimedHMACVerifies(t *testing.T) {
+	const oldKey, newKey, other = "whsec_deliver_old_secret_01", "whsec_deliver_new_secret_02", "whsec_deliver_other_secret_3"
+	for _, vendor := range []string{"stripe", "persona"} {
+		var v vendors.Vendor = &vendors.Stripe{Secrets: []string{newKey}}
+		header := "Stripe-Signature"
+		if vendor == "persona" {
+			v, header = &vendors.Persona{Secrets: []string{newKey}}, "Persona-Signature"
+		}
+		provision(t, v)
+		check(t, v, buildIDV(t, deliver.Options{Vendor: vendor, Secrets: []string{newKey}}), "")
+		two := buildIDV(t, deliver.Options{Vendor: vendor, Secrets: []string{oldKey, newKey}})
+		check(t, v, two, "")
+		if sets := strings.Fields(two.Header.Get(header)); (vendor == "persona") != (len(sets) == 2) {
+			t.Errorf("%s: %d sets for two secrets", vendor, len(sets))
+		}
+		check(t, v, buildIDV(t, deliver.Options{Vendor: vendor, Secrets: []string{other}}), "signature_mismatch")
+		check(t, v, buildIDV(t, deliver.Options{Vendor: vendor, Secrets: []string{newKey}, Now: time.Now().Add(-10 * time.Minute)}), "stale_signature")
+		check(t, v, buildIDV(t, deliver.Options{Vendor: vendor, Secrets: []string{newKey}, Now: time.Now().Add(10 * time.Minute)}), "signature_in_future")
+	}
+}
+
+func TestBuiltShuftiVerifies(t *testing.T) {
+	const key = "deliver-shufti-secret-key-01"
+	for _, digest := range []string{"hashed_secret", "legacy"} {
+		v := provision(t, &vendors.Shufti{Secrets: []string{"deliver-shufti-old-secret-0", key}, Digest: digest})
+		check(t, v, buildIDV(t, deliver.Options{Vendor: "shufti", Secrets: []string{key}, Settings: map[string]string{"digest": digest}}), "")
+		check(t, v, buildIDV(t, deliver.Options{Vendor: "shufti", Secrets: []string{"wrong-shufti-secret-key-00"}, Settings: map[string]string{"digest": digest}}), "signature_mismatch")
+	}
+	v := provision(t, &vendors.Shufti{Secrets: []string{key}})
+	check(t, v, buildIDV(t, deliver.Options{Vendor: "shufti", Secrets: []string{key}, Settings: map[string]string{"digest": "legacy"}}), "signature_mismatch")
+	if _, err := deliver.Build(deliver.Options{Vendor: "shufti", URL: url, Payload: idvPayload, Secrets: []string{key}, Settings: map[string]string{"digest": "hmac"}}); err == nil {
+		t.Fatal("unknown digest built")
+	}
+}
+
+// idvPayload is read as an event by Stripe (type), Persona
+// (data.attributes.name) and Shufti (event).
+var idvPayload = []byte(`{"id":"evt_1","type":"identity.verification_session.verified","event":"verification.accepted","data":{"attributes":{"name":"inquiry.approved"}}}`)
+
+func buildIDV(t *testing.T, o deliver.Options) *deliver.Delivery {
+	t.Helper()
+	o.URL, o.Payload = url, idvPayload
+	d, err := deliver.Build(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
 }

@@ -21,11 +21,9 @@ func init() { register("incode", incode) }
 func incode(o *Options) (*Delivery, error) {
 	d := jsonDelivery(o)
 	if h := o.Settings["header"]; h != "" {
-		name, value, ok := strings.Cut(h, ":")
-		if !ok || strings.TrimSpace(name) == "" {
-			return nil, fmt.Errorf("deliver: incode header %q: want Name: value", h)
+		if err := setStaticHeader(d, "incode", h); err != nil {
+			return nil, err
 		}
-		d.Header.Set(strings.TrimSpace(name), strings.TrimSpace(value))
 	}
 	token := o.Settings["token"]
 	if path := o.Settings["token_path"]; path != "" && token == "" {

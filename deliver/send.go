@@ -20,14 +20,18 @@ import (
 
 // Options describe one delivery to build.
 type Options struct {
-	// The vendor: faceio, entrust, hmac, standard_webhooks, authenteq, argos, incode.
+	// The vendor: faceio, entrust, hmac, standard_webhooks, authenteq, argos,
+	// incode, yoti, socure, jumio, ondato, stripe, persona, shufti, veriff,
+	// onfido, idenfy, metamap, sumsub, didit.
 	Vendor string
 
 	// The secrets to sign with. Most vendors use the first; Standard
-	// Webhooks signs with each, as a sender in a rotation does.
+	// Webhooks, Stripe and Persona sign with each, as a sender in a
+	// rotation does.
 	Secrets []string
 
-	// The client id, for vendors that send one (Authenteq).
+	// The client id, for vendors that send one (Authenteq), or the user of
+	// HTTP Basic credentials (Yoti and Socure with auth=basic).
 	ClientID string
 
 	// The payload, as the vendor's JSON.
@@ -45,10 +49,13 @@ type Options struct {
 
 	// Vendor settings, named as in the vendor's Caddyfile block: for hmac
 	// "header", "algorithm", "encoding", "prefix"; for standard_webhooks
-	// "private_key" (whsk_..., adds a v1a signature); for authenteq "digest";
+	// "private_key" (whsk_..., adds a v1a signature); for authenteq and shufti "digest";
 	// for argos "mode", "encoding", "iv", "layout", "header", "header_value";
 	// for incode "header" ("Name: value"), "token_path" (fetch a token there
-	// with ClientID and the first secret) or "token".
+	// with ClientID and the first secret) or "token"; for yoti and socure
+	// "auth" (bearer, the default, or basic); for jumio and ondato "header"
+	// ("Name: value", as a proxy in front would add it);
+	// for veriff "api_key"; for sumsub "algorithm".
 	Settings map[string]string
 
 	// The client for requests made while building (Incode's token), such as

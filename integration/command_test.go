@@ -47,7 +47,7 @@ const (
 	cliFaceio     = "cli-faceio-token"
 	cliEntrustOld = "cli-entrust-old-token"
 	cliEntrust    = "cli-entrust-token"
-	cliHMAC       = "cli-hmac-secret"
+	cliHMAC       = "cli-hmac-secret-01"
 	cliSW         = "whsec_Y2xpLXN0YW5kYXJkLXdlYmhvb2tzLXNlY3JldC0wMQ=="
 	cliARGOS      = "cli-argos-api-key"
 	cliAuthenteq  = "cli-authenteq-client-secret"

@@ -33,7 +33,7 @@ func dedupeSite(up *upstream, store string) string {
 	}
 	handle /hooks/incode {
 		biohook incode {
-			header X-Key k
+			header X-Key incode-dedupe-key-01
 			dedupe
 		}
 		reverse_proxy ` + up.addr() + `
@@ -79,7 +79,7 @@ func TestDedupeThroughCaddy(t *testing.T) {
 		t.Fatalf("the retry after a failure was not forwarded: %d", res.StatusCode)
 	}
 	// Incode's duplicates get Incode's acknowledgement.
-	ih := http.Header{"Content-Type": {"application/json"}, "X-Key": {"k"}}
+	ih := http.Header{"Content-Type": {"application/json"}, "X-Key": {"incode-dedupe-key-01"}}
 	incode := unique(readFixture(t, "incode", "auth_pass.json"))
 	post(t, tester, "/hooks/incode", incode, ih)
 	res, answer = post(t, tester, "/hooks/incode", incode, ih)

@@ -29,7 +29,7 @@ http://127.0.0.1:%d {
 	}
 	handle /hooks/faceio {
 		biohook faceio {
-			secret demo-faceio
+			secret demo-faceio-webhook-token
 		}
 		reverse_proxy %[2]s
 	}
@@ -37,7 +37,7 @@ http://127.0.0.1:%d {
 		biohook hmac {
 			name veriff
 			header X-HMAC-Signature
-			secret s3cret
+			secret s3cret-hmac-shared-key
 		}
 		reverse_proxy %[2]s
 	}

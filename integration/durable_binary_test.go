@@ -38,7 +38,7 @@ func durableCaddyfile(port, adminPort int, spool, app, options string) string {
 :%d {
 	handle /hooks/entrust {
 		biohook entrust {
-			secret durable-token
+			secret durable-webhook-token
 			durable {
 				%s
 				%s
@@ -136,7 +136,7 @@ func newVendor(port int) *vendor {
 func (v *vendor) send(t testing.TB, id string) bool {
 	body := []byte(fmt.Sprintf(`{"id":%q,"type":"user.updated","accountId":"a","eventTime":"2026-01-02T03:04:05Z","data":{"subject":"s"}}`, id))
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		h := entrustHeaders(t, v.url, body, "durable-token", time.Now())
+		h := entrustHeaders(t, v.url, body, "durable-webhook-token", time.Now())
 		if postWith(v.client, v.url, body, h) == http.StatusOK {
 			v.mu.Lock()
 			v.acked = append(v.acked, id)

@@ -18,7 +18,7 @@ func TestDurableConfigRefused(t *testing.T) {
 			config := globals + `
 :9080 {
 	biohook entrust {
-		secret s
+		secret durable-entrust-token
 		` + c.options + `
 	}
 	respond 200
@@ -34,7 +34,7 @@ func TestDurableRoutesSharingASpoolNeedNames(t *testing.T) {
 	route := func(path, name string) string {
 		return `handle ` + path + ` {
 		biohook entrust {
-			secret s
+			secret durable-entrust-token
 			durable {
 				` + spool + `
 				` + name + `

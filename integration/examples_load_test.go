@@ -20,15 +20,22 @@ func exampleEnv() map[string]string {
 	pub, _, _ := ed25519.GenerateKey(nil)
 	whsec := "whsec_" + base64.StdEncoding.EncodeToString([]byte("example-standard-webhooks-secret"))
 	return map[string]string{
-		"FACEIO_WEBHOOK_TOKEN": "example-faceio", "ENTRUST_WEBHOOK_TOKEN": "example-entrust",
+		"FACEIO_WEBHOOK_TOKEN": "example-faceio-token", "ENTRUST_WEBHOOK_TOKEN": "example-entrust-webhook",
 		"ENTRUST_STAGING_TOKEN": "example-entrust-staging", "ENTRUST_TOKEN": "example-entrust-token",
-		"ARGOS_API_KEY": "example-argos", "ARGOS_PATH_TOKEN": "example-argos-path", "ARGOS_HDR": "example-argos-header",
+		"ARGOS_API_KEY": "example-argos-api-key", "ARGOS_PATH_TOKEN": "example-argos-path", "ARGOS_HDR": "example-argos-header",
 		"AUTHENTEQ_CLIENT_ID": "example-client", "AUTHENTEQ_CLIENT_SECRET": "example-authenteq",
-		"INCODE_CLIENT_ID": "example-client", "INCODE_CLIENT_SECRET": "example-incode",
+		"INCODE_CLIENT_ID": "example-client", "INCODE_CLIENT_SECRET": "example-incode-secret",
 		"INCODE_HEADER": "example-incode-header", "INCODE_HEADER_VALUE": "example-incode-header",
-		"VERIFF_SECRET": "example-veriff", "WEBHOOK_SECRET": whsec, "ACME_WHSEC": whsec,
-		"ACME_WHPK": "whpk_" + base64.StdEncoding.EncodeToString(pub),
-		"REDIS_URL": "redis://127.0.0.1:6379/0", "BIOHOOK_RECORD_KEY": "example-record-key-0123456789", "REDIS_PASSWORD": "example-redis",
+		"VERIFF_SECRET": "example-veriff-secret", "WEBHOOK_SECRET": whsec, "ACME_WHSEC": whsec,
+		"VERIFF_API_KEY": "example-veriff-api-key", "ONFIDO_WEBHOOK_TOKEN": "example-onfido-token", "IDENFY_SIGNING_KEY": "example-idenfy-signing-key",
+		"METAMAP_WEBHOOK_SECRET": "ExampleMetaMap0123", "SUMSUB_SECRET_KEY": "example-sumsub-secret", "DIDIT_WEBHOOK_SECRET": "example-didit-secret",
+		"ACME_WHPK":         "whpk_" + base64.StdEncoding.EncodeToString(pub),
+		"YOTI_NOTIFY_TOKEN": "example-yoti-notify-token", "YOTI_NOTIFY_USER": "example-yoti-user",
+		"YOTI_NOTIFY_PASSWORD": "example-yoti-password", "SOCURE_WEBHOOK_TOKEN": "example-socure-webhook-token",
+		"SOCURE_WEBHOOK_USER": "example-socure-user", "SOCURE_WEBHOOK_PASSWORD": "example-socure-password",
+		"STRIPE_WEBHOOK_SECRET": "whsec_example-stripe-secret", "SHUFTI_SECRET_KEY": "example-shufti-secret-key",
+		"PERSONA_WEBHOOK_SECRET": "wbhsec_example-persona-secret", "PERSONA_WEBHOOK_SECRET_NEXT": "wbhsec_example-persona-next",
+		"REDIS_URL": "redis://127.0.0.1:6379/0", "BIOHOOK_RECORD_KEY": "example-record-key-0123456789", "REDIS_PASSWORD": "example-redis-password",
 	}
 }
 

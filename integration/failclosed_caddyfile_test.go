@@ -9,7 +9,7 @@ func TestVendorArgumentRefusesToLoad(t *testing.T) {
 	assertRefused(t, globals+`
 :9080 {
 	biohook faceio foo {
-		secret fc-token
+		secret fc-token-0123456789
 		dedupe
 	}
 	respond "ok" 200

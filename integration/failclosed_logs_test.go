@@ -17,20 +17,20 @@ func hooksSite(up *upstream, listen, siteLog string) string {
 	` + siteLog + `
 	handle /hooks/faceio {
 		biohook faceio {
-			secret fc-secret-value
+			secret fc-secret-value-01
 		}
 		reverse_proxy ` + up.addr() + `
 	}
 	handle /hooks/entrust {
 		biohook entrust {
-			secret en-secret-value
+			secret en-secret-value-01
 		}
 		reverse_proxy ` + up.addr() + `
 	}
 	handle /hooks/authenteq {
 		biohook authenteq {
 			client_id aq-client
-			secret aq-secret-value
+			secret aq-secret-value-01
 		}
 		reverse_proxy ` + up.addr() + `
 	}
@@ -38,8 +38,8 @@ func hooksSite(up *upstream, listen, siteLog string) string {
 	handle @argos {
 		rewrite * /hooks/argos
 		biohook argos {
-			path_token ar-path-value
-			header X-Argos-Token ar-header-value
+			path_token ar-path-value-01
+			header X-Argos-Token ar-header-value-01
 		}
 		reverse_proxy ` + up.addr() + `
 	}
@@ -74,7 +74,7 @@ func TestLogsRecordingCredentialsWarn(t *testing.T) {
 	if n := len(entries(t, out, everywhereWarning)); n != len(want) {
 		t.Errorf("%d warnings about every interface, want %d", n, len(want))
 	}
-	for _, secret := range []string{"fc-secret-value", "en-secret-value", "aq-secret-value", "ar-path-value", "ar-header-value"} {
+	for _, secret := range []string{"fc-secret-value-01", "en-secret-value-01", "aq-secret-value-01", "ar-path-value-01", "ar-header-value-01"} {
 		if strings.Contains(out, secret) {
 			t.Errorf("the log holds %s", secret)
 		}

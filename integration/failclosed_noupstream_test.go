@@ -18,7 +18,7 @@ func TestNoUpstreamAnswers502(t *testing.T) {
 	@never header X-Never yes
 	route /hooks/faceio {
 		biohook faceio {
-			secret fc-token
+			secret fc-token-0123456789
 			dedupe
 		}
 		respond @never "never" 200
@@ -26,7 +26,7 @@ func TestNoUpstreamAnswers502(t *testing.T) {
 }`)
 	body := readFixture(t, "faceio", "auth.json")
 	for i := range 2 {
-		res, answer := post(t, tester, "/hooks/faceio", body, faceioHeaders("fc-token"))
+		res, answer := post(t, tester, "/hooks/faceio", body, faceioHeaders("fc-token-0123456789"))
 		if res.StatusCode != http.StatusBadGateway || answer != errorBody("no_upstream") {
 			t.Fatalf("delivery %d: %d %q, want 502 %s", i+1, res.StatusCode, answer, errorBody("no_upstream"))
 		}

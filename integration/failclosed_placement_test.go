@@ -48,7 +48,7 @@ func jsonConfig(routes string) string {
 }`
 }
 
-const faceioHandler = `{"handler": "biohook", "vendor": {"name": "faceio", "secrets": ["fc-token"]}}`
+const faceioHandler = `{"handler": "biohook", "vendor": {"name": "faceio", "secrets": ["fc-token-0123456789"]}}`
 
 // A biohook handler after one that answers, or after another biohook, or
 // with nothing after it that answers, does not load, in a Caddyfile route
@@ -63,7 +63,7 @@ func TestMisplacedBiohookRefused(t *testing.T) {
 	route /hooks/faceio {
 		reverse_proxy ` + up.addr() + `
 		biohook faceio {
-			secret fc-token
+			secret fc-token-0123456789
 		}
 	}
 }`, "caddyfile", "route 1 [path /hooks/faceio] > route 1: reverse_proxy comes before biohook faceio"},
@@ -72,7 +72,7 @@ func TestMisplacedBiohookRefused(t *testing.T) {
 	route {
 		reverse_proxy /hooks/* ` + up.addr() + `
 		biohook faceio {
-			secret fc-token
+			secret fc-token-0123456789
 		}
 		respond "after" 200
 	}
@@ -82,7 +82,7 @@ func TestMisplacedBiohookRefused(t *testing.T) {
 	route {
 		respond "ok" 200
 		biohook faceio {
-			secret fc-token
+			secret fc-token-0123456789
 		}
 		reverse_proxy ` + up.addr() + `
 	}
@@ -91,10 +91,10 @@ func TestMisplacedBiohookRefused(t *testing.T) {
 :9080 {
 	route /hooks/two {
 		biohook faceio {
-			secret fc-token
+			secret fc-token-0123456789
 		}
 		biohook argos {
-			path_token tok
+			path_token argos-path-token-01
 		}
 		reverse_proxy ` + up.addr() + `
 	}
@@ -103,7 +103,7 @@ func TestMisplacedBiohookRefused(t *testing.T) {
 :9080 {
 	handle /hooks/faceio {
 		biohook faceio {
-			secret fc-token
+			secret fc-token-0123456789
 		}
 	}
 	handle {
@@ -155,7 +155,7 @@ http://localhost:9080 {
 			}
 			respond @blocked 403
 			biohook faceio {
-				secret fc-token
+				secret fc-token-0123456789
 			}
 			reverse_proxy `+up.addr()+`
 		}
@@ -166,13 +166,13 @@ http://localhost:9080 {
 	handle /hooks/argos/* {
 		rewrite * /hooks/argos
 		biohook argos {
-			path_token tok
+			path_token argos-path-token-01
 		}
 		reverse_proxy `+up.addr()+`
 	}
 	handle /hooks/argos/special {
 		biohook argos {
-			path_token tok2
+			path_token argos-path-token-02
 		}
 		reverse_proxy `+up.addr()+`
 	}
@@ -180,7 +180,7 @@ http://localhost:9080 {
 		respond "not a hook" 404
 	}
 }`)
-	res, answer := post(t, tester, "/hooks/faceio", readFixture(t, "faceio", "auth.json"), faceioHeaders("fc-token"))
+	res, answer := post(t, tester, "/hooks/faceio", readFixture(t, "faceio", "auth.json"), faceioHeaders("fc-token-0123456789"))
 	mustStatus(t, res, answer, http.StatusOK)
 	caddytest.NewTester(t).InitServer(jsonConfig(`[
 		{"match": [{"path": ["/api/*"]}], "handle": [{"handler": "static_response", "body": "api"}]},

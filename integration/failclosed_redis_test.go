@@ -18,7 +18,7 @@ func TestRedisWithoutPersistenceWarns(t *testing.T) {
 :9080 {
 	handle /hooks/faceio {
 		biohook faceio {
-			secret fc-token
+			secret fc-token-0123456789
 			dedupe {
 				store redis ` + redisURL + `
 			}

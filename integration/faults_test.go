@@ -35,12 +35,12 @@ type faultVendor struct {
 
 func faultVendors(t *testing.T) []faultVendor {
 	return []faultVendor{
-		{"faceio", "secret ftok", deliver.Options{Vendor: "faceio", Secrets: []string{"ftok"}, Payload: readFixture(t, "faceio", "auth.json")}, 6 * time.Second},
-		{"entrust", "secret etok", deliver.Options{Vendor: "entrust", Secrets: []string{"etok"}, Payload: readFixture(t, "entrust", "user.created.json")}, 3 * time.Second},
-		{"argos", "secret akey\n\t\t\tmode ecb\n\t\t\tsource_ips 127.0.0.1 ::1", deliver.Options{Vendor: "argos", Secrets: []string{"akey"}, Payload: readFixture(t, "argos", "approved.json")}, 3 * time.Second},
-		{"authenteq", "client_id cid\n\t\t\tsecret atok", deliver.Options{Vendor: "authenteq", ClientID: "cid", Secrets: []string{"atok"},
+		{"faceio", "secret faults-faceio-token", deliver.Options{Vendor: "faceio", Secrets: []string{"faults-faceio-token"}, Payload: readFixture(t, "faceio", "auth.json")}, 6 * time.Second},
+		{"entrust", "secret faults-entrust-token", deliver.Options{Vendor: "entrust", Secrets: []string{"faults-entrust-token"}, Payload: readFixture(t, "entrust", "user.created.json")}, 3 * time.Second},
+		{"argos", "secret faults-argos-api-key\n\t\t\tmode ecb\n\t\t\tsource_ips 127.0.0.1 ::1", deliver.Options{Vendor: "argos", Secrets: []string{"faults-argos-api-key"}, Payload: readFixture(t, "argos", "approved.json")}, 3 * time.Second},
+		{"authenteq", "client_id cid\n\t\t\tsecret faults-authenteq-secret", deliver.Options{Vendor: "authenteq", ClientID: "cid", Secrets: []string{"faults-authenteq-secret"},
 			Payload: []byte(`{"id":"7f1c2a4e-0000-4000-8000-000000000009","status":"PASSED"}`)}, 3 * time.Second},
-		{"incode", "header X-Key ikey", deliver.Options{Vendor: "incode", Settings: map[string]string{"header": "X-Key: ikey"},
+		{"incode", "header X-Key faults-incode-header", deliver.Options{Vendor: "incode", Settings: map[string]string{"header": "X-Key: faults-incode-header"},
 			Payload: readFixture(t, "incode", "auth_pass.json")}, 3 * time.Second},
 	}
 }
@@ -125,7 +125,7 @@ func TestProductionExample(t *testing.T) {
 	})
 	secretDir := t.TempDir()
 	secrets := map[string]string{
-		"faceio_token": "prod-faceio-4be1", "entrust_token": "prod-entrust-93ac", "argos_api_key": "prod-argos-6d02",
+		"faceio_token": "prod-faceio-4be1", "entrust_token": "prod-entrust-93ac", "argos_api_key": "prod-argos-key-6d02",
 		"argos_path_token": "prod-argos-path-7c55", "authenteq_client_id": "prod-authenteq-client",
 		"authenteq_secret": "prod-authenteq-e810", "incode_client_id": "prod-incode-client", "incode_secret": "prod-incode-2f4d",
 	}

@@ -217,7 +217,7 @@ func TestEntrustAfterRewriteAndNormalizeOff(t *testing.T) {
 // Secrets can come from files, as container secrets do.
 func TestSecretFromFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "faceio")
-	if err := os.WriteFile(path, []byte("file-token\n"), 0o600); err != nil {
+	if err := os.WriteFile(path, []byte("file-faceio-token-01\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	up := newUpstream(t)
@@ -229,7 +229,7 @@ func TestSecretFromFile(t *testing.T) {
 	reverse_proxy `+up.addr()+`
 }
 `)
-	res, answer := post(t, tester, "/", readFixture(t, "faceio", "enroll.json"), faceioHeaders("file-token"))
+	res, answer := post(t, tester, "/", readFixture(t, "faceio", "enroll.json"), faceioHeaders("file-faceio-token-01"))
 	mustStatus(t, res, answer, http.StatusOK)
 	if len(up.take()) != 1 {
 		t.Fatal("upstream got nothing")

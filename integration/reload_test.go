@@ -39,7 +39,7 @@ http://127.0.0.1:17180 {
 func TestReloadUnderLoad(t *testing.T) {
 	up := newSlowUpstream(t, 20*time.Millisecond)
 	dir := t.TempDir()
-	startInstance(t, reloadCaddyfile(up.addr(), "old-token", "new-token"), "127.0.0.1:17180")
+	startInstance(t, reloadCaddyfile(up.addr(), "reload-old-token-01", "reload-new-token-01"), "127.0.0.1:17180")
 	url := "http://127.0.0.1:17180/hooks/entrust"
 	// A new connection per delivery, as webhook senders mostly do. About one
 	// connection in a thousand is reset while a reload swaps the server
@@ -60,7 +60,7 @@ func TestReloadUnderLoad(t *testing.T) {
 				default:
 				}
 				body, _ := entrustEvent(t, fmt.Sprintf("reload-%d-%d", w, i))
-				h := entrustHeaders(t, url, body, "new-token", time.Now())
+				h := entrustHeaders(t, url, body, "reload-new-token-01", time.Now())
 				for copy := 0; copy < 1+i%2; copy++ { // every other event twice
 					sent.Add(1)
 					status := postWith(client, url, body, h)
@@ -76,7 +76,7 @@ func TestReloadUnderLoad(t *testing.T) {
 			}
 		}(w)
 	}
-	for r, secrets := range [][]string{{"new-token"}, {"old-token", "new-token"}, {"new-token"}, {"new-token", "newer-token"}} {
+	for r, secrets := range [][]string{{"reload-new-token-01"}, {"reload-old-token-01", "reload-new-token-01"}, {"reload-new-token-01"}, {"reload-new-token-01", "reload-newer-token-01"}} {
 		time.Sleep(700 * time.Millisecond)
 		path := filepath.Join(dir, fmt.Sprintf("Caddyfile.%d", r))
 		if err := os.WriteFile(path, []byte(reloadCaddyfile(up.addr(), secrets...)), 0o600); err != nil {

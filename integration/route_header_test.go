@@ -25,7 +25,7 @@ func TestRouteHeaderOnEveryAnswer(t *testing.T) {
 		{"duplicate", "/hooks/entrust", body, h, 200, "entrust"},
 		{"refused", "/hooks/entrust", body, http.Header{"Content-Type": {"application/json"}}, 401, "entrust"},
 		{"acknowledged", "/hooks/incode", readFixture(t, "incode", "auth_pass.json"),
-			http.Header{"Content-Type": {"application/json"}, "X-Key": {"k"}}, 200, "incode"},
+			http.Header{"Content-Type": {"application/json"}, "X-Key": {"incode-dedupe-key-01"}}, 200, "incode"},
 		{"no route", "/hooks/nothing", body, h, 200, ""},
 	}
 	for _, c := range cases {

@@ -103,7 +103,7 @@ func TestDedupeRoutesAlikeNeedNames(t *testing.T) {
 
 	// Different settings (another header carries the signature): no clash;
 	// loaded twice in a row, as a reload does, still none.
-	differ := strings.Replace(hmacRoutes(up, "", ""), "header X-Sig\n\t\t\tsecret hmac-scope-b", "header X-Other-Sig\n\t\t\tsecret hmac-scope-b", 1)
+	differ := strings.Replace(hmacRoutes(up, "", ""), "header X-Sig\n\t\t\tsecret hmac-scope-secret-b", "header X-Other-Sig\n\t\t\tsecret hmac-scope-secret-b", 1)
 	if differ == hmacRoutes(up, "", "") {
 		t.Fatal("the test's config did not change")
 	}
@@ -129,7 +129,7 @@ func hmacRoutes(up *upstream, a, b string) string {
 		reverse_proxy ` + up.addr() + `
 	}`
 	}
-	return ":9080 {" + route("/hooks/a", "hmac-scope-a", a) + route("/hooks/b", "hmac-scope-b", b) + "\n}\n"
+	return ":9080 {" + route("/hooks/a", "hmac-scope-secret-a", a) + route("/hooks/b", "hmac-scope-secret-b", b) + "\n}\n"
 }
 
 // Two hmac routes with different secrets no longer share one store: the
@@ -140,7 +140,7 @@ func TestDedupeHMACRoutesDoNotShareAStore(t *testing.T) {
 	run := runID()
 	tester := startCaddy(t, hmacRoutes(up, "name a-"+run, "name b-"+run))
 	body := []byte(`{"event":"verification.approved","nonce":"` + run + `"}`)
-	for _, r := range []struct{ path, secret string }{{"/hooks/a", "hmac-scope-a"}, {"/hooks/b", "hmac-scope-b"}} {
+	for _, r := range []struct{ path, secret string }{{"/hooks/a", "hmac-scope-secret-a"}, {"/hooks/b", "hmac-scope-secret-b"}} {
 		res, answer := post(t, tester, r.path, body, hmacHeaders(t, "X-Sig", "", body, r.secret))
 		mustStatus(t, res, answer, http.StatusOK)
 		if res.Header.Get("Biohook-Duplicate") != "" {
@@ -157,7 +157,7 @@ func TestDedupeHMACRoutesDoNotShareAStore(t *testing.T) {
 func incodeDelivery(t *testing.T) ([]byte, http.Header) {
 	time.Sleep(time.Microsecond) // unique's suffix is the time
 	return unique(readFixture(t, "incode", "auth_pass.json")),
-		http.Header{"Content-Type": {"application/json"}, "X-Key": {"k"}}
+		http.Header{"Content-Type": {"application/json"}, "X-Key": {"incode-scope-key-01"}}
 }
 
 // A full memory store forgets nothing to make room: a new event is answered
@@ -173,7 +173,7 @@ func TestDedupeFullStoreRefusesAndRemembers(t *testing.T) {
 http://127.0.0.1:19191 {
 	handle /hooks/incode {
 		biohook incode {
-			header X-Key k
+			header X-Key incode-scope-key-01
 			dedupe {
 				max_entries 3
 				ttl 2s
@@ -260,7 +260,7 @@ func TestDedupeInFlightClaimSurvivesPressure(t *testing.T) {
 :9080 {
 	handle /hooks/incode {
 		biohook incode {
-			header X-Key k
+			header X-Key incode-scope-key-01
 			dedupe {
 				name pressure-`+runID()+`
 				max_entries 1

@@ -36,6 +36,10 @@ func builtInEvents(t testing.TB, vendor string) []string {
 var defaultEvents = map[string]string{
 	"faceio": "enroll", "entrust": "face.biometric.created", "hmac": "decision_approved",
 	"standard_webhooks": "verification.approved", "argos": "approved", "authenteq": "passport", "incode": "auth_pass",
+	"yoti": "session_completion", "socure": "evaluation_completed_accept", "jumio": "processed", "ondato": "kyc_approved",
+	"stripe": "identity.verification_session.verified", "persona": "inquiry.approved", "shufti": "verification.accepted",
+	"veriff": "decision_approved", "onfido": "workflow_run.completed.approved", "idenfy": "approved",
+	"metamap": "verification_completed", "sumsub": "applicantReviewed.green", "didit": "status.updated.approved",
 }
 
 // defaultPayload is the payload of vendor's default event: the file, or,

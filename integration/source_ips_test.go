@@ -179,6 +179,9 @@ func mustRefuseLoad(t *testing.T, cfg string, want ...string) {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodPost, "http://localhost:2999/load", strings.NewReader(cfg))
 	req.Header.Set("Content-Type", "text/caddyfile")
+	// A connection of its own: a refused load rolls the admin endpoint
+	// back, which may close a kept-alive connection as it is reused.
+	req.Close = true
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -206,7 +209,7 @@ func TestSourceIPsBadEntryRefusesToStart(t *testing.T) {
 		return globals + `
 :9080 {
 	biohook argos {
-		header X-Argos-Token t
+		header X-Argos-Token argos-header-token-01
 		` + sources + `
 	}
 	reverse_proxy ` + up.addr() + `

@@ -247,6 +247,9 @@ func argosOriginalPath(r *http.Request) string {
 	return r.URL.Path
 }
 
+// argosEnvelopeCases is the envelope, whose data member is read.
+var argosEnvelopeCases = &caseScope{}
+
 // argosEnvelope is the "secure data transmission" body.
 type argosEnvelope struct {
 	Data jsontext.Value `json:"data"`
@@ -260,6 +263,9 @@ func (a *ARGOS) decrypt(body []byte) ([]byte, error) {
 	var env argosEnvelope
 	if err := json.Unmarshal(body, &env); err != nil {
 		return nil, BadPayload("invalid_json", err)
+	}
+	if err := checkCase(body, argosEnvelopeCases); err != nil {
+		return nil, BadPayload("ambiguous_member", err)
 	}
 	if env.Data.Kind() != '"' {
 		return nil, Unauthorized("plaintext_refused", errArgosPlaintext)

@@ -77,19 +77,19 @@ func TestARGOSECBSpliceForgeryDecrypts(t *testing.T) {
 // without a path token (it travels in the URL); a header does; CBC and
 // GCM keep the checks they had.
 func TestARGOSSourceCheckRequired(t *testing.T) {
-	hdr := map[string][]string{"X-Argos-Token": {"h"}}
+	hdr := map[string][]string{"X-Argos-Token": {"argos-header-token-01"}}
 	cases := []struct {
 		name string
 		v    *ARGOS
 		need bool
 	}{
-		{"ecb", &ARGOS{Secrets: []string{"k"}, Mode: "ecb"}, true},
-		{"ecb and path token", &ARGOS{Secrets: []string{"k"}, Mode: "ecb", PathTokens: []string{"p"}}, true},
-		{"ecb and header", &ARGOS{Secrets: []string{"k"}, Mode: "ecb", Headers: hdr}, false},
-		{"cbc", &ARGOS{Secrets: []string{"k"}, Mode: "cbc"}, false},
-		{"gcm", &ARGOS{Secrets: []string{"k"}, Mode: "gcm"}, false},
+		{"ecb", &ARGOS{Secrets: []string{"k-test-secret-0001"}, Mode: "ecb"}, true},
+		{"ecb and path token", &ARGOS{Secrets: []string{"k-test-secret-0001"}, Mode: "ecb", PathTokens: []string{"p-test-path-token-01"}}, true},
+		{"ecb and header", &ARGOS{Secrets: []string{"k-test-secret-0001"}, Mode: "ecb", Headers: hdr}, false},
+		{"cbc", &ARGOS{Secrets: []string{"k-test-secret-0001"}, Mode: "cbc"}, false},
+		{"gcm", &ARGOS{Secrets: []string{"k-test-secret-0001"}, Mode: "gcm"}, false},
 		{"header only", &ARGOS{Headers: hdr}, false},
-		{"path token only", &ARGOS{PathTokens: []string{"p"}}, false},
+		{"path token only", &ARGOS{PathTokens: []string{"p-test-path-token-01"}}, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -108,8 +108,8 @@ func TestARGOSSourceCheckRequired(t *testing.T) {
 // and the message names the modes.
 func TestARGOSSecretNeedsMode(t *testing.T) {
 	for _, v := range []*ARGOS{
-		{Secrets: []string{"k"}},
-		{Secrets: []string{"k"}, PathTokens: []string{"p"}},
+		{Secrets: []string{"k-test-secret-0001"}},
+		{Secrets: []string{"k-test-secret-0001"}, PathTokens: []string{"p-test-path-token-01"}},
 	} {
 		err := v.Provision(testContext(t))
 		if err == nil || !strings.Contains(err.Error(), "mode ecb") || !strings.Contains(err.Error(), "mode cbc") {

@@ -62,6 +62,9 @@ var (
 	errArgosNotAnObject = errors.New("a field that holds an object holds something else")
 )
 
+// argosCases are the objects the normaliser reads.
+var argosCases = scopeOf("data", "kyc_result")
+
 // argosClass is what an ID Check trigger means in the common event.
 type argosClass struct {
 	typ     string
@@ -95,6 +98,9 @@ func (a *ARGOS) Normalize(d *Delivery) (*Event, error) {
 	var p argosPayload
 	if err := json.Unmarshal(plain, &p); err != nil {
 		return nil, BadPayload("invalid_json", err)
+	}
+	if err := checkCase(plain, argosCases); err != nil {
+		return nil, BadPayload("ambiguous_member", err)
 	}
 	if p.Trigger == "" {
 		return nil, BadPayload("missing_trigger", errArgosNoTrigger)

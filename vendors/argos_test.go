@@ -37,7 +37,7 @@ var argosModes = []struct {
 
 func init() {
 	goldenVendors["argos"] = func(t testing.TB) Vendor {
-		return provisioned(t, &ARGOS{Headers: map[string][]string{"X-Argos-Token": {"hdr"}}})
+		return provisioned(t, &ARGOS{Headers: map[string][]string{"X-Argos-Token": {"argos-header-token-01"}}})
 	}
 	for _, m := range argosModes {
 		goldenVendors["argos/"+m.dir] = func(t testing.TB) Vendor {
@@ -130,29 +130,32 @@ func argosRequest(body []byte, target, orig string) *Delivery {
 
 func TestARGOSVerifyHeadersAndPathToken(t *testing.T) {
 	v := provisioned(t, &ARGOS{
-		Headers:    map[string][]string{"x-argos-token": {"old-value", "new-value"}, "X-Tenant": {"acme"}},
-		PathTokens: []string{"tok-A1", "tok-B2"},
+		Headers:    map[string][]string{"x-argos-token": {"old-header-value", "new-header-value"}, "X-Tenant": {"acme-tenant-header"}},
+		PathTokens: []string{"tok-A1-0123456789", "tok-B2-0123456789"},
 	})
 	body := []byte(`{"webhook_trigger":"approved"}`)
-	good := func(h http.Header) { h.Set("X-Argos-Token", "new-value"); h.Set("X-Tenant", "acme") }
+	good := func(h http.Header) {
+		h.Set("X-Argos-Token", "new-header-value")
+		h.Set("X-Tenant", "acme-tenant-header")
+	}
 	cases := []struct {
 		name         string
 		target, orig string
 		header       func(http.Header)
 		code         string
 	}{
-		{"all good", "/hooks/argos/tok-B2", "", good, ""},
-		{"other token and old value", "/hooks/argos/tok-A1", "", func(h http.Header) { good(h); h.Set("X-Argos-Token", "old-value") }, ""},
-		{"rewritten path, original has the token", "/hooks/argos", "/hooks/argos/tok-A1?x=1", good, ""},
-		{"rewritten path adds a token", "/hooks/argos/tok-A1", "/hooks/argos", good, "path_token_mismatch"},
+		{"all good", "/hooks/argos/tok-B2-0123456789", "", good, ""},
+		{"other token and old value", "/hooks/argos/tok-A1-0123456789", "", func(h http.Header) { good(h); h.Set("X-Argos-Token", "old-header-value") }, ""},
+		{"rewritten path, original has the token", "/hooks/argos", "/hooks/argos/tok-A1-0123456789?x=1", good, ""},
+		{"rewritten path adds a token", "/hooks/argos/tok-A1-0123456789", "/hooks/argos", good, "path_token_mismatch"},
 		{"no token segment", "/hooks/argos/", "", good, "missing_path_token"},
-		{"wrong token", "/hooks/argos/tok-A2", "", good, "path_token_mismatch"},
+		{"wrong token", "/hooks/argos/tok-A2-0123456789", "", good, "path_token_mismatch"},
 		{"token prefix", "/hooks/argos/tok-", "", good, "path_token_mismatch"},
-		{"token in query only", "/hooks/argos?t=tok-A1", "", good, "path_token_mismatch"},
-		{"missing header", "/hooks/argos/tok-A1", "", func(h http.Header) { good(h); h.Del("X-Tenant") }, "missing_header"},
-		{"header twice", "/hooks/argos/tok-A1", "", func(h http.Header) { good(h); h.Add("X-Tenant", "acme") }, "duplicate_header"},
-		{"wrong header", "/hooks/argos/tok-A1", "", func(h http.Header) { good(h); h.Set("X-Argos-Token", "new-valuE") }, "header_mismatch"},
-		{"empty header", "/hooks/argos/tok-A1", "", func(h http.Header) { good(h); h.Set("X-Argos-Token", "") }, "header_mismatch"},
+		{"token in query only", "/hooks/argos?t=tok-A1-0123456789", "", good, "path_token_mismatch"},
+		{"missing header", "/hooks/argos/tok-A1-0123456789", "", func(h http.Header) { good(h); h.Del("X-Tenant") }, "missing_header"},
+		{"header twice", "/hooks/argos/tok-A1-0123456789", "", func(h http.Header) { good(h); h.Add("X-Tenant", "acme-tenant-header") }, "duplicate_header"},
+		{"wrong header", "/hooks/argos/tok-A1-0123456789", "", func(h http.Header) { good(h); h.Set("X-Argos-Token", "new-header-valuE") }, "header_mismatch"},
+		{"empty header", "/hooks/argos/tok-A1-0123456789", "", func(h http.Header) { good(h); h.Set("X-Argos-Token", "") }, "header_mismatch"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -165,7 +168,7 @@ func TestARGOSVerifyHeadersAndPathToken(t *testing.T) {
 
 func TestARGOSVerifyDecryption(t *testing.T) {
 	ecb := verify.CipherOptions{Mode: verify.ModeECB}
-	v := provisioned(t, &ARGOS{Secrets: []string{"retired-key", argosTestKey}, Mode: "ecb"})
+	v := provisioned(t, &ARGOS{Secrets: []string{"retired-argos-api-key", argosTestKey}, Mode: "ecb"})
 	plain := []byte(`{"webhook_trigger":"approved","userid":"u1"}`)
 	sealed := argosSeal(t, ecb, verify.Base64, plain)
 	ct := func(body []byte) string {
@@ -176,7 +179,7 @@ func TestARGOSVerifyDecryption(t *testing.T) {
 		return env.Data
 	}(sealed)
 	raw, _ := verify.DecodeCiphertext(ct)
-	other, _ := verify.NewPayloadCipher([]byte("someone-else"), ecb)
+	other, _ := verify.NewPayloadCipher([]byte("someone-else-api-key"), ecb)
 	garbage, _ := other.Encrypt(plain, rand.Reader)
 	envelope := func(s string) []byte { return []byte(`{"data":"` + s + `"}`) }
 	cases := []struct {
@@ -218,7 +221,7 @@ func TestARGOSVerifyDecryption(t *testing.T) {
 }
 
 func TestARGOSNormalizeBadInput(t *testing.T) {
-	plainRoute := provisioned(t, &ARGOS{PathTokens: []string{"tok"}})
+	plainRoute := provisioned(t, &ARGOS{PathTokens: []string{"argos-path-token-0123"}})
 	cases := []struct {
 		name string
 		body string
@@ -295,11 +298,11 @@ func TestARGOSProvisionRefuses(t *testing.T) {
 		"unset variable":         {PathTokens: []string{"{env.BIOHOOK_TEST_ARGOS_UNSET}"}},
 		"empty header value":     {Headers: map[string][]string{"X-Token": {""}}},
 		"header without a value": {Headers: map[string][]string{"X-Token": nil}},
-		"token with a slash":     {PathTokens: []string{"a/b"}},
-		"unknown mode":           {Secrets: []string{"k"}, Mode: "ctr"},
-		"unknown cbc iv":         {Secrets: []string{"k"}, Mode: "cbc", CBCIV: "random"},
-		"short gcm nonce":        {Secrets: []string{"k"}, Mode: "gcm", GCMNonceSize: 8},
-		"secret without a mode":  {Secrets: []string{"k"}},
+		"token with a slash":     {PathTokens: []string{"argos-path/token-0123"}},
+		"unknown mode":           {Secrets: []string{argosTestKey}, Mode: "ctr"},
+		"unknown cbc iv":         {Secrets: []string{argosTestKey}, Mode: "cbc", CBCIV: "random"},
+		"short gcm nonce":        {Secrets: []string{argosTestKey}, Mode: "gcm", GCMNonceSize: 8},
+		"secret without a mode":  {Secrets: []string{argosTestKey}},
 	}
 	for name, v := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -312,9 +315,9 @@ func TestARGOSProvisionRefuses(t *testing.T) {
 		t.Errorf("the error should say why: %v", err)
 	}
 	invalid := map[string]*ARGOS{
-		"mode without secret":         {PathTokens: []string{"t"}, Mode: "gcm"},
-		"cbc_iv with ecb":             {Secrets: []string{"k"}, Mode: "ecb", CBCIV: "zero"},
-		"gcm_layout with cbc":         {Secrets: []string{"k"}, Mode: "cbc", GCMLayout: "nonce_tag_ciphertext"},
+		"mode without secret":         {PathTokens: []string{"argos-path-token-0123"}, Mode: "gcm"},
+		"cbc_iv with ecb":             {Secrets: []string{argosTestKey}, Mode: "ecb", CBCIV: "zero"},
+		"gcm_layout with cbc":         {Secrets: []string{argosTestKey}, Mode: "cbc", GCMLayout: "nonce_tag_ciphertext"},
 		"header name with a colon":    {Headers: map[string][]string{"X-A:": {"v"}}},
 		"one header in two spellings": {Headers: map[string][]string{"x-a": {"v"}, "X-A": {"w"}}},
 	}
@@ -361,7 +364,7 @@ func TestARGOSCaddyfile(t *testing.T) {
 }
 
 func TestARGOSCredentialHeaders(t *testing.T) {
-	v := provisioned(t, &ARGOS{Headers: map[string][]string{"x-b": {"1"}, "X-A": {"2"}}})
+	v := provisioned(t, &ARGOS{Headers: map[string][]string{"x-b": {"header-value-b-0123"}, "X-A": {"header-value-a-0123"}}})
 	if got := strings.Join(v.CredentialHeaders(), ","); got != "X-A,X-B" {
 		t.Errorf("got %s", got)
 	}
@@ -382,7 +385,7 @@ func FuzzARGOS(f *testing.F) {
 	f.Add([]byte(`{"data":12}`))
 	routes := []*ARGOS{
 		provisioned(f, &ARGOS{Secrets: []string{argosTestKey}, Mode: "ecb"}),
-		provisioned(f, &ARGOS{PathTokens: []string{"argos"}}),
+		provisioned(f, &ARGOS{PathTokens: []string{"argos-path-token-0123"}}),
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		for _, v := range routes {

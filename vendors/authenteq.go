@@ -63,6 +63,7 @@ type Authenteq struct {
 
 	clientID string
 	secrets  verify.Secrets
+	suffix   *verify.SuffixDigest // the secrets, for digest body_secret
 }
 
 // The digest constructions and image modes.
@@ -110,7 +111,7 @@ func (a *Authenteq) Provision(ctx caddy.Context) error {
 	if a.ClientID == "" {
 		return errors.New("no authenteq client_id configured: every route must prove its deliveries")
 	}
-	id, err := ResolveSecret("authenteq client_id", a.ClientID)
+	id, err := ResolveValue("authenteq client_id", a.ClientID)
 	if err != nil {
 		return err
 	}
@@ -119,7 +120,9 @@ func (a *Authenteq) Provision(ctx caddy.Context) error {
 		return err
 	}
 	a.clientID, a.secrets = id, secrets
-	return nil
+	// body_secret is SHA-256(body || secret), the keyed digest Shufti uses too.
+	a.suffix, err = verify.NewSuffixDigest(secrets)
+	return err
 }
 
 // Validate checks the digest and image settings.
@@ -189,7 +192,7 @@ func (a *Authenteq) Verify(d *Delivery) error {
 		}
 	}
 	var got [sha256.Size]byte
-	if !authenteqHexDigest(d.Request.Header.Get("X-Signature"), got[:]) {
+	if !verify.DecodeHexDigest(d.Request.Header.Get("X-Signature"), &got) {
 		return Unauthorized("malformed_signature", errAuthenteqHexSignature)
 	}
 	match, err := a.matchDigest(d.Body, got[:])
@@ -218,38 +221,18 @@ func authenteqIsHexDigest(s string) bool {
 	return true
 }
 
-// authenteqHexDigest decodes a hex SHA-256 digest in either case into dst.
-func authenteqHexDigest(s string, dst []byte) bool {
-	s = strings.TrimSpace(s)
-	if len(s) != 2*len(dst) {
-		return false
-	}
-	_, err := hex.Decode(dst, []byte(s))
-	return err == nil
-}
-
 // matchDigest reports whether got is the digest of body with one of the
 // secrets. Every secret is tried and compared in constant time.
 func (a *Authenteq) matchDigest(body, got []byte) (bool, error) {
-	var sum [sha256.Size]byte
-	match := false
-	var base hash.Cloner
 	if a.Digest == AuthenteqDigestBodySecret {
 		// The body is hashed once; each secret continues from a copy.
-		h := sha256.New()
-		h.Write(body)
-		base = h.(hash.Cloner)
+		return a.suffix.Match(body, got)
 	}
+	var sum [sha256.Size]byte
+	match := false
 	for _, s := range a.secrets {
 		var h hash.Hash
 		switch a.Digest {
-		case AuthenteqDigestBodySecret:
-			c, err := base.Clone()
-			if err != nil {
-				return false, err
-			}
-			h = c
-			h.Write(s.Key())
 		case AuthenteqDigestSecretBody:
 			h = sha256.New()
 			h.Write(s.Key())
@@ -289,6 +272,9 @@ type authenteqDocumentData struct {
 	DateOfExpiry   Text `json:"dateOfExpiry"`
 }
 
+// authenteqCases are the objects of the result the normaliser reads.
+var authenteqCases = scopeOf("documentData")
+
 var (
 	errAuthenteqNoResult     = errors.New("the form has no result part")
 	errAuthenteqTwoResults   = errors.New("the form has more than one result part")
@@ -317,6 +303,9 @@ func (a *Authenteq) Normalize(d *Delivery) (*Event, error) {
 	var res authenteqResult
 	if err := json.Unmarshal(raw, &res); err != nil {
 		return nil, BadPayload("invalid_json", err)
+	}
+	if err := checkCase(raw, authenteqCases); err != nil {
+		return nil, BadPayload("ambiguous_member", err)
 	}
 	ev := NewEvent("authenteq", "verification", raw)
 	ev.ID = string(res.ID)

@@ -159,7 +159,7 @@ func TestAuthenteqOneBoundaryFrames(t *testing.T) {
 // to secret_body alone.
 func TestAuthenteqSecretBodyOptIn(t *testing.T) {
 	base := func(digest string, insecure bool) *Authenteq {
-		return &Authenteq{ClientID: "c", Secrets: []string{"s"}, Digest: digest, InsecureLengthExtension: insecure}
+		return &Authenteq{ClientID: "c", Secrets: []string{"s-test-secret-0001"}, Digest: digest, InsecureLengthExtension: insecure}
 	}
 	for name, c := range map[string]struct {
 		a   *Authenteq
@@ -181,12 +181,12 @@ func TestAuthenteqSecretBodyOptIn(t *testing.T) {
 		if (err == nil) != (c.err == "") || err != nil && !strings.Contains(err.Error(), c.err) {
 			t.Errorf("%s: %v, want %q", name, err, c.err)
 		}
-		if err != nil && strings.Contains(err.Error(), `"s"`) {
+		if err != nil && strings.Contains(err.Error(), "s-test-secret-0001") {
 			t.Errorf("%s: the error carries the secret: %v", name, err)
 		}
 	}
 	var fromJSON Authenteq
-	if err := json.Unmarshal([]byte(`{"client_id":"c","secrets":["s"],"digest":"secret_body","insecure_length_extension":true}`), &fromJSON); err != nil {
+	if err := json.Unmarshal([]byte(`{"client_id":"c","secrets":["s-test-secret-0001"],"digest":"secret_body","insecure_length_extension":true}`), &fromJSON); err != nil {
 		t.Fatal(err)
 	}
 	if err := fromJSON.Provision(testContext(t)); err != nil || !fromJSON.InsecureLengthExtension {

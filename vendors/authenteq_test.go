@@ -101,33 +101,33 @@ func TestAuthenteqVerify(t *testing.T) {
 		body     []byte
 		code     string
 	}{
-		{"old secret", "", []string{authenteqTestClientID}, []string{sig("body_secret", "old-secret")}, body, ""},
-		{"new secret", "", []string{authenteqTestClientID}, []string{sig("body_secret", "new-secret")}, body, ""},
-		{"upper-case hex", "", []string{authenteqTestClientID}, []string{strings.ToUpper(sig("body_secret", "new-secret"))}, body, ""},
-		{"surrounding space", "", []string{authenteqTestClientID}, []string{" " + sig("body_secret", "new-secret") + " "}, body, ""},
-		{"secret_body", "secret_body", []string{authenteqTestClientID}, []string{sig("secret_body", "old-secret")}, body, ""},
-		{"hmac", "hmac", []string{authenteqTestClientID}, []string{sig("hmac", "new-secret")}, body, ""},
-		{"body_secret sig on secret_body route", "secret_body", []string{authenteqTestClientID}, []string{sig("body_secret", "old-secret")}, body, "signature_mismatch"},
-		{"secret_body sig on default route", "", []string{authenteqTestClientID}, []string{sig("secret_body", "old-secret")}, body, "signature_mismatch"},
-		{"hmac sig on default route", "", []string{authenteqTestClientID}, []string{sig("hmac", "old-secret")}, body, "signature_mismatch"},
-		{"unknown secret", "", []string{authenteqTestClientID}, []string{sig("body_secret", "other-secret")}, body, "signature_mismatch"},
-		{"tampered body", "", []string{authenteqTestClientID}, []string{sig("body_secret", "new-secret")}, tampered, "signature_mismatch"},
-		{"no client id", "", nil, []string{sig("body_secret", "new-secret")}, body, "missing_client_id"},
-		{"empty client id", "", []string{""}, []string{sig("body_secret", "new-secret")}, body, "client_id_mismatch"},
-		{"wrong client id", "", []string{authenteqTestClientID + "x"}, []string{sig("body_secret", "new-secret")}, body, "client_id_mismatch"},
-		{"two client ids", "", []string{authenteqTestClientID, authenteqTestClientID}, []string{sig("body_secret", "new-secret")}, body, "duplicate_header"},
+		{"old secret", "", []string{authenteqTestClientID}, []string{sig("body_secret", "authenteq-old-secret")}, body, ""},
+		{"new secret", "", []string{authenteqTestClientID}, []string{sig("body_secret", "authenteq-new-secret")}, body, ""},
+		{"upper-case hex", "", []string{authenteqTestClientID}, []string{strings.ToUpper(sig("body_secret", "authenteq-new-secret"))}, body, ""},
+		{"surrounding space", "", []string{authenteqTestClientID}, []string{" " + sig("body_secret", "authenteq-new-secret") + " "}, body, ""},
+		{"secret_body", "secret_body", []string{authenteqTestClientID}, []string{sig("secret_body", "authenteq-old-secret")}, body, ""},
+		{"hmac", "hmac", []string{authenteqTestClientID}, []string{sig("hmac", "authenteq-new-secret")}, body, ""},
+		{"body_secret sig on secret_body route", "secret_body", []string{authenteqTestClientID}, []string{sig("body_secret", "authenteq-old-secret")}, body, "signature_mismatch"},
+		{"secret_body sig on default route", "", []string{authenteqTestClientID}, []string{sig("secret_body", "authenteq-old-secret")}, body, "signature_mismatch"},
+		{"hmac sig on default route", "", []string{authenteqTestClientID}, []string{sig("hmac", "authenteq-old-secret")}, body, "signature_mismatch"},
+		{"unknown secret", "", []string{authenteqTestClientID}, []string{sig("body_secret", "authenteq-other-secret")}, body, "signature_mismatch"},
+		{"tampered body", "", []string{authenteqTestClientID}, []string{sig("body_secret", "authenteq-new-secret")}, tampered, "signature_mismatch"},
+		{"no client id", "", nil, []string{sig("body_secret", "authenteq-new-secret")}, body, "missing_client_id"},
+		{"empty client id", "", []string{""}, []string{sig("body_secret", "authenteq-new-secret")}, body, "client_id_mismatch"},
+		{"wrong client id", "", []string{authenteqTestClientID + "x"}, []string{sig("body_secret", "authenteq-new-secret")}, body, "client_id_mismatch"},
+		{"two client ids", "", []string{authenteqTestClientID, authenteqTestClientID}, []string{sig("body_secret", "authenteq-new-secret")}, body, "duplicate_header"},
 		{"no signature", "", []string{authenteqTestClientID}, nil, body, "missing_signature"},
-		{"two signatures", "", []string{authenteqTestClientID}, []string{sig("body_secret", "new-secret"), sig("body_secret", "old-secret")}, body, "duplicate_header"},
+		{"two signatures", "", []string{authenteqTestClientID}, []string{sig("body_secret", "authenteq-new-secret"), sig("body_secret", "authenteq-old-secret")}, body, "duplicate_header"},
 		{"empty signature", "", []string{authenteqTestClientID}, []string{""}, body, "malformed_signature"},
 		{"not hex", "", []string{authenteqTestClientID}, []string{strings.Repeat("zz", 32)}, body, "malformed_signature"},
-		{"short", "", []string{authenteqTestClientID}, []string{sig("body_secret", "new-secret")[:62]}, body, "malformed_signature"},
-		{"sha256= prefix", "", []string{authenteqTestClientID}, []string{"sha256=" + sig("body_secret", "new-secret")}, body, "malformed_signature"},
+		{"short", "", []string{authenteqTestClientID}, []string{sig("body_secret", "authenteq-new-secret")[:62]}, body, "malformed_signature"},
+		{"sha256= prefix", "", []string{authenteqTestClientID}, []string{"sha256=" + sig("body_secret", "authenteq-new-secret")}, body, "malformed_signature"},
 		{"base64", "", []string{authenteqTestClientID}, []string{"q83vEjRWeJASNFZ4kBI0VniQEjRWeJASNFZ4kBI0Vng="}, body, "malformed_signature"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			a := testAuthenteq(t, func(a *Authenteq) {
-				a.Secrets, a.Digest = []string{"old-secret", "new-secret"}, c.digest
+				a.Secrets, a.Digest = []string{"authenteq-old-secret", "authenteq-new-secret"}, c.digest
 				a.InsecureLengthExtension = c.digest == AuthenteqDigestSecretBody
 			})
 			d := formDelivery(form.contentType(), c.body)
@@ -142,7 +142,7 @@ func TestAuthenteqVerify(t *testing.T) {
 			err := a.Verify(d)
 			assertCode(t, err, c.code)
 			if err != nil {
-				for _, leak := range []string{"old-secret", "new-secret", sig("body_secret", "new-secret")[:16]} {
+				for _, leak := range []string{"authenteq-old-secret", "authenteq-new-secret", sig("body_secret", "authenteq-new-secret")[:16]} {
 					if strings.Contains(strings.ToLower(err.Error()), leak) {
 						t.Errorf("the refusal carries %q: %v", leak, err)
 					}
@@ -157,14 +157,14 @@ func TestAuthenteqVerify(t *testing.T) {
 func TestAuthenteqProvisionRefuses(t *testing.T) {
 	t.Setenv("BIOHOOK_TEST_EMPTY", "")
 	cases := map[string]*Authenteq{
-		"no client id":         {Secrets: []string{"s"}},
+		"no client id":         {Secrets: []string{authenteqTestSecret}},
 		"no secret":            {ClientID: "c"},
-		"empty client id env":  {ClientID: "{env.BIOHOOK_TEST_EMPTY}", Secrets: []string{"s"}},
+		"empty client id env":  {ClientID: "{env.BIOHOOK_TEST_EMPTY}", Secrets: []string{authenteqTestSecret}},
 		"empty secret env":     {ClientID: "c", Secrets: []string{"{env.BIOHOOK_TEST_EMPTY}"}},
-		"unset client id env":  {ClientID: "{env.BIOHOOK_TEST_UNSET_X}", Secrets: []string{"s"}},
-		"second secret empty":  {ClientID: "c", Secrets: []string{"s", ""}},
-		"unknown digest":       {ClientID: "c", Secrets: []string{"s"}, Digest: "sha1"},
-		"unknown images value": {ClientID: "c", Secrets: []string{"s"}, Images: "url"},
+		"unset client id env":  {ClientID: "{env.BIOHOOK_TEST_UNSET_X}", Secrets: []string{authenteqTestSecret}},
+		"second secret empty":  {ClientID: "c", Secrets: []string{authenteqTestSecret, ""}},
+		"unknown digest":       {ClientID: "c", Secrets: []string{authenteqTestSecret}, Digest: "sha1"},
+		"unknown images value": {ClientID: "c", Secrets: []string{authenteqTestSecret}, Images: "url"},
 	}
 	for name, a := range cases {
 		err := a.Provision(testContext(t))
@@ -176,7 +176,7 @@ func TestAuthenteqProvisionRefuses(t *testing.T) {
 		}
 	}
 	t.Setenv("BIOHOOK_TEST_AUTHENTEQ_ID", "from-env")
-	a := &Authenteq{ClientID: "{env.BIOHOOK_TEST_AUTHENTEQ_ID}", Secrets: []string{"s"}}
+	a := &Authenteq{ClientID: "{env.BIOHOOK_TEST_AUTHENTEQ_ID}", Secrets: []string{authenteqTestSecret}}
 	if err := a.Provision(testContext(t)); err != nil || a.clientID != "from-env" || a.Digest != "body_secret" || a.Images != "inline" {
 		t.Errorf("provision: %v, client id %q, digest %q, images %q", err, a.clientID, a.Digest, a.Images)
 	}

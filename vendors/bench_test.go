@@ -21,31 +21,31 @@ import (
 //	go test -run '^$' -bench 'VendorPath' -benchmem ./vendors/
 func BenchmarkVendorPath(b *testing.B) {
 	b.Run("faceio", func(b *testing.B) {
-		f := provisioned(b, &FACEIO{Secrets: []string{"faceio-token"}})
+		f := provisioned(b, &FACEIO{Secrets: []string{"faceio-webhook-token"}})
 		body := benchFixture(b, "faceio", "enroll.json")
-		header := http.Header{"Content-Type": {"application/json"}, "Www-Authenticate": {"Bearer faceio-token"}}
+		header := http.Header{"Content-Type": {"application/json"}, "Www-Authenticate": {"Bearer faceio-webhook-token"}}
 		benchVendor(b, f, body, header, "https://hooks.example.com/hooks/faceio")
 	})
 	b.Run("faceio/floor", func(b *testing.B) {
 		benchFloor(b, benchFixture(b, "faceio", "enroll.json"), func(body []byte) {
-			sum := sha256.Sum256([]byte("faceio-token"))
+			sum := sha256.Sum256([]byte("faceio-webhook-token"))
 			_ = sum
 		})
 	})
 	b.Run("entrust", func(b *testing.B) {
-		e := provisioned(b, &Entrust{Secrets: []string{"entrust-token"}})
+		e := provisioned(b, &Entrust{Secrets: []string{"entrust-webhook-token"}})
 		body := benchFixture(b, "entrust", "user.created.json")
 		url := "https://hooks.example.com/hooks/entrust"
-		d := signedEntrust(b, url, body, "entrust-token", time.Now())
+		d := signedEntrust(b, url, body, "entrust-webhook-token", time.Now())
 		benchVendor(b, e, body, d.Request.Header, url)
 	})
 	b.Run("incode", func(b *testing.B) {
-		in := provisioned(b, &Incode{Headers: StaticHeaders{"X-Incode-Key": {"incode-key"}}})
-		header := http.Header{"Content-Type": {"application/json"}, "X-Incode-Key": {"incode-key"}}
+		in := provisioned(b, &Incode{Headers: StaticHeaders{"X-Incode-Key": {"incode-header-key-0123"}}})
+		header := http.Header{"Content-Type": {"application/json"}, "X-Incode-Key": {"incode-header-key-0123"}}
 		benchVendor(b, in, benchFixture(b, "incode", "auth_pass.json"), header, "https://hooks.example.com/hooks/incode")
 	})
 	b.Run("incode/floor", func(b *testing.B) {
-		benchFloor(b, benchFixture(b, "incode", "auth_pass.json"), func([]byte) { sha256.Sum256([]byte("incode-key")) })
+		benchFloor(b, benchFixture(b, "incode", "auth_pass.json"), func([]byte) { sha256.Sum256([]byte("incode-header-key-0123")) })
 	})
 	b.Run("argos_ecb", func(b *testing.B) {
 		a := provisioned(b, &ARGOS{Secrets: []string{"argos-test-api-key"}, Mode: "ecb"})
@@ -58,7 +58,7 @@ func BenchmarkVendorPath(b *testing.B) {
 	b.Run("entrust/floor", func(b *testing.B) {
 		benchFloor(b, benchFixture(b, "entrust", "user.created.json"), func(body []byte) {
 			sha256.Sum256(body)
-			m := hmac.New(sha256.New, []byte("entrust-token"))
+			m := hmac.New(sha256.New, []byte("entrust-webhook-token"))
 			m.Write(body[:200]) // the signature base is about this long
 			m.Sum(nil)
 		})

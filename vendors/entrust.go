@@ -34,12 +34,25 @@ type Entrust struct {
 	// rewritten by another proxy). A URL with a path is used as the signed
 	// "@target-uri" exactly; one with only a scheme and host replaces those
 	// and keeps the request's original path and query. By default the target
-	// URI is rebuilt from the request as received, before any Caddy rewrite.
+	// URI is rebuilt from what this server saw: the listener's scheme (https
+	// only over TLS), the request's host, and its path and query before any
+	// Caddy rewrite. The scheme of an absolute-form request line ("POST
+	// https://host/path HTTP/1.1") is never taken as sent. The host is the
+	// client's to name either way (Go reads it from such a request line, as
+	// RFC 9112 asks, in place of the Host header): set public_url to pin it.
 	PublicURL string `json:"public_url,omitempty"`
 
 	// How far the signature's created and expires times may be from this
 	// server's clock, either way. Default: 5m.
 	MaxSkew caddy.Duration `json:"max_skew,omitempty"`
+
+	// Refuse a signature whose Signature-Input carries no created
+	// parameter (reason missing_created). Such a signature has no time
+	// limit: a captured delivery verifies forever, and only dedupe stops
+	// its replay. Off by default, because IDaaS's documentation lists
+	// created among the parameters it may send, not as one it always
+	// sends: turn it on once deliveries are seen to carry it.
+	RequireCreated bool `json:"require_created,omitempty"`
 
 	profile    verify.HMACProfile
 	secrets    verify.Secrets
@@ -73,6 +86,8 @@ func (e *Entrust) Provision(caddy.Context) error {
 		Required: []string{"@method", "@target-uri", "content-digest"},
 		Alg:      "hmac-sha256",
 		MaxSkew:  time.Duration(e.MaxSkew),
+
+		RequireCreated: e.RequireCreated,
 	}
 	return e.provisionPublicURL()
 }
@@ -179,6 +194,8 @@ func signatureRejection(err error) *Rejection {
 		return Unauthorized("stale_signature", err)
 	case errors.Is(err, verify.ErrSignatureFuture):
 		return Unauthorized("signature_in_future", err)
+	case errors.Is(err, verify.ErrCreatedMissing):
+		return Unauthorized("missing_created", err)
 	case errors.Is(err, verify.ErrSignatureProfile), errors.Is(err, verify.ErrSignatureAlgorithm),
 		errors.Is(err, verify.ErrComponentUnknown):
 		return Unauthorized("unsupported_signature", err)
@@ -189,27 +206,52 @@ func signatureRejection(err error) *Rejection {
 	}
 }
 
-// targetURI is the URL IDaaS called: the configured public URL, or the
-// request as received, before any rewrite by Caddy.
+// targetURI is the URL IDaaS called: the configured public URL, or one
+// rebuilt from what this server saw: the listener's scheme (TLS or not),
+// the host the request was routed by (r.Host: for an absolute-form request
+// line net/http takes it from there and drops the Host header), and the path
+// and query as received, before any rewrite by Caddy. The scheme of an
+// absolute-form request line is the client's to choose and is never used.
 func (e *Entrust) targetURI(r *http.Request) string {
 	if e.publicURL != "" {
 		return e.publicURL
 	}
+	// Caddy's copy of the original request keeps its target, not its host
+	// or TLS state, which rewrites do not change.
 	uri := r.RequestURI
 	if orig, ok := r.Context().Value(caddyhttp.OriginalRequestCtxKey).(http.Request); ok && orig.RequestURI != "" {
 		uri = orig.RequestURI
 	}
-	if strings.HasPrefix(uri, "http://") || strings.HasPrefix(uri, "https://") {
-		return uri // absolute-form request target
-	}
+	uri = requestPath(uri)
 	if e.publicBase != "" {
 		return e.publicBase + uri
 	}
-	scheme := "http://"
 	if r.TLS != nil {
-		scheme = "https://"
+		return "https://" + r.Host + uri
 	}
-	return scheme + r.Host + uri
+	return "http://" + r.Host + uri
+}
+
+// requestPath is the path and query of a request target as received: an
+// origin-form target as it is; an absolute-form one ("http://host/p?q")
+// without its scheme and authority.
+func requestPath(uri string) string {
+	if uri == "" || uri[0] == '/' {
+		return uri
+	}
+	i := strings.Index(uri, "://")
+	if i < 0 {
+		return uri // no hierarchical URL: a signature over it will not match
+	}
+	rest := uri[i+len("://"):]
+	j := strings.IndexAny(rest, "/?")
+	switch {
+	case j < 0:
+		return "/"
+	case rest[j] == '?':
+		return "/" + rest[j:]
+	}
+	return rest[j:]
 }
 
 // entrustEnvelope is the envelope every IDaaS event shares.
@@ -237,6 +279,9 @@ type entrustAttributes struct {
 }
 
 var errEntrustEnvelope = errors.New("id and type are required")
+
+// entrustCases are the objects the envelope reads.
+var entrustCases = new(caseScope).with("data", scopeOf("entityAttributes"))
 
 // read fills the envelope from an IDaaS payload in one walk; it reads what
 // json.Unmarshal into the struct would (FuzzEntrustEnvelope holds it to that).
@@ -295,6 +340,9 @@ func (e *Entrust) Normalize(d *Delivery) (*Event, error) {
 	var env entrustEnvelope
 	if err := env.read(d.Body); err != nil {
 		return nil, BadPayload("invalid_json", err)
+	}
+	if err := checkCase(d.Body, entrustCases); err != nil {
+		return nil, BadPayload("ambiguous_member", err)
 	}
 	if env.ID == "" || env.Type == "" {
 		return nil, BadPayload("invalid_payload", errEntrustEnvelope)
@@ -382,6 +430,7 @@ func (e *Entrust) SecretHeaders() []string { return []string{"Signature"} }
 //		secret <webhook token>  # repeatable, for rotation
 //		public_url <url>        # optional
 //		max_skew <duration>     # optional, default 5m
+//		require_created         # optional: refuse a signature without created
 //	}
 func (e *Entrust) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	d.Next() // the vendor name
@@ -394,6 +443,11 @@ func (e *Entrust) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			e.PublicURL, err = ParseOneArg(d)
 		case "max_skew":
 			e.MaxSkew, err = ParseDuration(d)
+		case "require_created":
+			if d.NextArg() {
+				return d.ArgErr()
+			}
+			e.RequireCreated = true
 		default:
 			return d.Errf("unknown entrust option %q", d.Val())
 		}

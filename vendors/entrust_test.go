@@ -11,7 +11,7 @@ import (
 )
 
 func init() {
-	goldenVendors["entrust"] = func(t testing.TB) Vendor { return provisioned(t, &Entrust{Secrets: []string{"entrust-token"}}) }
+	goldenVendors["entrust"] = func(t testing.TB) Vendor { return provisioned(t, &Entrust{Secrets: []string{"entrust-webhook-token"}}) }
 }
 
 // signedEntrust builds a delivery to url signed as IDaaS signs it.
@@ -36,7 +36,7 @@ func signedEntrust(t testing.TB, url string, body []byte, key string, created ti
 }
 
 func TestEntrustVerify(t *testing.T) {
-	e := provisioned(t, &Entrust{Secrets: []string{"old-token", "new-token"}})
+	e := provisioned(t, &Entrust{Secrets: []string{"entrust-old-token-01", "entrust-new-token-01"}})
 	url := "https://hooks.example.com/hooks/entrust?x=1"
 	body := []byte(`{"id":"1","type":"user.created","data":{}}`)
 	now := time.Now()
@@ -46,35 +46,35 @@ func TestEntrustVerify(t *testing.T) {
 		key    string
 		code   string
 	}{
-		{"valid", nil, "new-token", ""},
-		{"valid with the old key", nil, "old-token", ""},
-		{"wrong key", nil, "other-token", "signature_mismatch"},
-		{"tampered body", func(d *Delivery) { d.Body = bytes.Replace(d.Body, []byte("1"), []byte("2"), 1) }, "new-token", "digest_mismatch"},
-		{"no digest", func(d *Delivery) { d.Request.Header.Del("Content-Digest") }, "new-token", "missing_digest"},
+		{"valid", nil, "entrust-new-token-01", ""},
+		{"valid with the old key", nil, "entrust-old-token-01", ""},
+		{"wrong key", nil, "entrust-other-token-01", "signature_mismatch"},
+		{"tampered body", func(d *Delivery) { d.Body = bytes.Replace(d.Body, []byte("1"), []byte("2"), 1) }, "entrust-new-token-01", "digest_mismatch"},
+		{"no digest", func(d *Delivery) { d.Request.Header.Del("Content-Digest") }, "entrust-new-token-01", "missing_digest"},
 		{"digest re-made for a tampered body", func(d *Delivery) {
 			d.Body = []byte(`{"id":"2","type":"user.created","data":{}}`)
 			d.Request.Header.Set("Content-Digest", verify.ContentDigest("sha-256", d.Body))
-		}, "new-token", "signature_mismatch"},
+		}, "entrust-new-token-01", "signature_mismatch"},
 		{"sha-512 digest re-made", func(d *Delivery) {
 			d.Request.Header.Set("Content-Digest", verify.ContentDigest("sha-512", d.Body))
-		}, "new-token", "signature_mismatch"},
-		{"unsupported digest only", func(d *Delivery) { d.Request.Header.Set("Content-Digest", "md5=:AAAA:") }, "new-token", "unsupported_digest"},
-		{"malformed digest", func(d *Delivery) { d.Request.Header.Set("Content-Digest", "sha-256=abc") }, "new-token", "malformed_digest"},
-		{"two digests", func(d *Delivery) { d.Request.Header.Add("Content-Digest", d.Request.Header.Get("Content-Digest")) }, "new-token", "duplicate_header"},
-		{"no signature", func(d *Delivery) { d.Request.Header.Del("Signature") }, "new-token", "missing_signature"},
+		}, "entrust-new-token-01", "signature_mismatch"},
+		{"unsupported digest only", func(d *Delivery) { d.Request.Header.Set("Content-Digest", "md5=:AAAA:") }, "entrust-new-token-01", "unsupported_digest"},
+		{"malformed digest", func(d *Delivery) { d.Request.Header.Set("Content-Digest", "sha-256=abc") }, "entrust-new-token-01", "malformed_digest"},
+		{"two digests", func(d *Delivery) { d.Request.Header.Add("Content-Digest", d.Request.Header.Get("Content-Digest")) }, "entrust-new-token-01", "duplicate_header"},
+		{"no signature", func(d *Delivery) { d.Request.Header.Del("Signature") }, "entrust-new-token-01", "missing_signature"},
 		{"other label", func(d *Delivery) {
 			d.Request.Header.Set("Signature", "sig2"+d.Request.Header.Get("Signature")[3:])
-		}, "new-token", "missing_signature"},
-		{"other method", func(d *Delivery) { d.Request.Method = http.MethodPut }, "new-token", "signature_mismatch"},
-		{"other path", func(d *Delivery) { d.Request.RequestURI = "/hooks/other?x=1" }, "new-token", "signature_mismatch"},
-		{"other host", func(d *Delivery) { d.Request.Host = "evil.example.com" }, "new-token", "signature_mismatch"},
-		{"malformed input", func(d *Delivery) { d.Request.Header.Set("Signature-Input", "sig=(") }, "new-token", "malformed_signature"},
+		}, "entrust-new-token-01", "missing_signature"},
+		{"other method", func(d *Delivery) { d.Request.Method = http.MethodPut }, "entrust-new-token-01", "signature_mismatch"},
+		{"other path", func(d *Delivery) { d.Request.RequestURI = "/hooks/other?x=1" }, "entrust-new-token-01", "signature_mismatch"},
+		{"other host", func(d *Delivery) { d.Request.Host = "evil.example.com" }, "entrust-new-token-01", "signature_mismatch"},
+		{"malformed input", func(d *Delivery) { d.Request.Header.Set("Signature-Input", "sig=(") }, "entrust-new-token-01", "malformed_signature"},
 		{"profile not covered", func(d *Delivery) {
 			d.Request.Header.Set("Signature-Input", `sig=("@method" "content-digest");alg="hmac-sha256"`)
-		}, "new-token", "unsupported_signature"},
+		}, "entrust-new-token-01", "unsupported_signature"},
 		{"other algorithm", func(d *Delivery) {
 			d.Request.Header.Set("Signature-Input", `sig=("@method" "@target-uri" "content-digest");alg="ed25519"`)
-		}, "new-token", "unsupported_signature"},
+		}, "entrust-new-token-01", "unsupported_signature"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -89,7 +89,7 @@ func TestEntrustVerify(t *testing.T) {
 }
 
 func TestEntrustTimeWindow(t *testing.T) {
-	e := provisioned(t, &Entrust{Secrets: []string{"k"}, PublicURL: "https://hooks.example.com/hooks/entrust"})
+	e := provisioned(t, &Entrust{Secrets: []string{"entrust-webhook-token"}, PublicURL: "https://hooks.example.com/hooks/entrust"})
 	body := []byte(`{"id":"1","type":"user.created","data":{}}`)
 	url := "https://hooks.example.com/hooks/entrust"
 	for _, c := range []struct {
@@ -104,15 +104,34 @@ func TestEntrustTimeWindow(t *testing.T) {
 		{"no created", time.Time{}, ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			assertCode(t, e.Verify(signedEntrust(t, url, body, "k", c.created)), c.code)
+			assertCode(t, e.Verify(signedEntrust(t, url, body, "entrust-webhook-token", c.created)), c.code)
 		})
 	}
 }
 
 func TestEntrustPublicURLExact(t *testing.T) {
-	e := provisioned(t, &Entrust{Secrets: []string{"k"}, PublicURL: "https://public.example.com/in/entrust"})
+	e := provisioned(t, &Entrust{Secrets: []string{"entrust-webhook-token"}, PublicURL: "https://public.example.com/in/entrust"})
 	body := []byte(`{"id":"1","type":"user.created","data":{}}`)
-	d := signedEntrust(t, "https://public.example.com/in/entrust", body, "k", time.Now())
+	d := signedEntrust(t, "https://public.example.com/in/entrust", body, "entrust-webhook-token", time.Now())
 	d.Request.Host, d.Request.RequestURI = "10.0.0.5:8080", "/hooks/entrust" // as an inner proxy sees it
 	assertCode(t, e.Verify(d), "")
+}
+
+// require_created refuses a signature without created; the lenient route
+// takes it. The head is judged before the body is read: ParseHeaders checks
+// require_created and the time window before the MAC, so a forged
+// signature without created is refused as missing_created on a strict
+// route, without its MAC being computed, and as signature_mismatch on a
+// lenient one.
+func TestEntrustRequireCreatedVerify(t *testing.T) {
+	url := "https://hooks.example.com/hooks/entrust"
+	body := []byte(`{"id":"1","type":"user.created","data":{}}`)
+	strict := provisioned(t, &Entrust{Secrets: []string{"entrust-token-0123456789"}, PublicURL: url, RequireCreated: true})
+	lenient := provisioned(t, &Entrust{Secrets: []string{"entrust-token-0123456789"}, PublicURL: url})
+	assertCode(t, strict.Verify(signedEntrust(t, url, body, "entrust-token-0123456789", time.Time{})), "missing_created")
+	assertCode(t, strict.Verify(signedEntrust(t, url, body, "entrust-token-0123456789", time.Now())), "")
+	assertCode(t, strict.Verify(signedEntrust(t, url, body, "another-token-0123456789", time.Time{})), "missing_created")
+	assertCode(t, strict.Verify(signedEntrust(t, url, body, "another-token-0123456789", time.Now())), "signature_mismatch")
+	assertCode(t, lenient.Verify(signedEntrust(t, url, body, "entrust-token-0123456789", time.Time{})), "")
+	assertCode(t, lenient.Verify(signedEntrust(t, url, body, "another-token-0123456789", time.Time{})), "signature_mismatch")
 }

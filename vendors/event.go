@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"slices"
@@ -179,7 +180,7 @@ func Source(vendor string) string {
 var builtinSources = map[string]string{}
 
 func init() {
-	for _, v := range []string{"argos", "authenteq", "entrust", "faceio", "incode"} {
+	for _, v := range []string{"argos", "authenteq", "entrust", "faceio", "incode", "persona", "shufti", "stripe"} {
 		builtinSources[v] = "urn:biohook:" + v
 	}
 }
@@ -192,6 +193,24 @@ func DerivedID(vendor string, body []byte) string {
 	h.Write([]byte(vendor))
 	h.Write([]byte{0})
 	h.Write(body)
+	var sum [sha256.Size]byte
+	return hex.EncodeToString(h.Sum(sum[:0])[:16])
+}
+
+// DerivedIDOf is the event id for a vendor that sends no id but whose
+// payload names what the event is about: a digest of the vendor and the
+// parts (each length-prefixed, so no two lists of parts collide). A retry
+// repeats the parts, whatever the body's layout, and gets the same id.
+func DerivedIDOf(vendor string, parts ...string) string {
+	h := sha256.New()
+	h.Write([]byte(vendor))
+	h.Write([]byte{0})
+	var n [8]byte
+	for _, p := range parts {
+		binary.BigEndian.PutUint64(n[:], uint64(len(p)))
+		h.Write(n[:])
+		h.Write([]byte(p))
+	}
 	var sum [sha256.Size]byte
 	return hex.EncodeToString(h.Sum(sum[:0])[:16])
 }

@@ -49,7 +49,7 @@ func (f *FACEIO) Provision(caddy.Context) error {
 	}
 	f.secrets = secrets
 	if f.AppID != "" {
-		f.appID, err = ResolveSecret("faceio app_id", f.AppID)
+		f.appID, err = ResolveValue("faceio app_id", f.AppID)
 	}
 	return err
 }
@@ -64,6 +64,9 @@ type faceioPayload struct {
 		Timestamp Text `json:"timestamp"`
 	} `json:"details"`
 }
+
+// faceioCases are the objects faceioPayload reads.
+var faceioCases = scopeOf("details")
 
 var (
 	errNoToken   = errors.New("no WWW-Authenticate header")
@@ -118,11 +121,10 @@ func (f *FACEIO) Verify(d *Delivery) error {
 // bearerToken takes the token from "Bearer <token>" (the scheme in any case)
 // or from a bare token.
 func bearerToken(v string) string {
-	v = strings.TrimSpace(v)
-	if len(v) > 7 && strings.EqualFold(v[:7], "bearer ") {
-		return strings.TrimSpace(v[7:])
+	if token, ok := cutScheme(v, "Bearer"); ok {
+		return token
 	}
-	return v
+	return strings.TrimSpace(v)
 }
 
 func (f *FACEIO) decode(d *Delivery) (*faceioPayload, error) {
@@ -132,6 +134,9 @@ func (f *FACEIO) decode(d *Delivery) (*faceioPayload, error) {
 	p := new(faceioPayload)
 	if err := json.Unmarshal(d.Body, p); err != nil {
 		return nil, BadPayload("invalid_json", err)
+	}
+	if err := checkCase(d.Body, faceioCases); err != nil {
+		return nil, BadPayload("ambiguous_member", err)
 	}
 	if p.EventName == "" {
 		return nil, BadPayload("invalid_payload", errNoEvent)

@@ -6,11 +6,11 @@ import (
 )
 
 func init() {
-	goldenVendors["faceio"] = func(t testing.TB) Vendor { return provisioned(t, &FACEIO{Secrets: []string{"faceio-token"}}) }
+	goldenVendors["faceio"] = func(t testing.TB) Vendor { return provisioned(t, &FACEIO{Secrets: []string{"faceio-webhook-token"}}) }
 }
 
 func TestFACEIOVerify(t *testing.T) {
-	f := provisioned(t, &FACEIO{Secrets: []string{"old-token", "new-token"}, AppID: "fioa1b2c"})
+	f := provisioned(t, &FACEIO{Secrets: []string{"faceio-old-token", "faceio-new-token"}, AppID: "fioa1b2c"})
 	body := []byte(`{"eventName":"AUTH","facialId":"x","appId":"fioa1b2c"}`)
 	other := []byte(`{"eventName":"AUTH","facialId":"x","appId":"someone-else"}`)
 	cases := []struct {
@@ -19,16 +19,16 @@ func TestFACEIOVerify(t *testing.T) {
 		body   []byte
 		code   string
 	}{
-		{"bearer", []string{"Bearer new-token"}, body, ""},
-		{"bearer lower-case scheme", []string{"bearer old-token"}, body, ""},
-		{"bare token", []string{"new-token"}, body, ""},
+		{"bearer", []string{"Bearer faceio-new-token"}, body, ""},
+		{"bearer lower-case scheme", []string{"bearer faceio-old-token"}, body, ""},
+		{"bare token", []string{"faceio-new-token"}, body, ""},
 		{"no header", nil, body, "missing_token"},
-		{"two headers", []string{"Bearer new-token", "Bearer new-token"}, body, "duplicate_header"},
-		{"wrong token", []string{"Bearer new-tokem"}, body, "token_mismatch"},
+		{"two headers", []string{"Bearer faceio-new-token", "Bearer faceio-new-token"}, body, "duplicate_header"},
+		{"wrong token", []string{"Bearer faceio-new-tokem"}, body, "token_mismatch"},
 		{"empty bearer", []string{"Bearer "}, body, "token_mismatch"},
-		{"prefix of token", []string{"Bearer new-"}, body, "token_mismatch"},
-		{"other app", []string{"Bearer new-token"}, other, "app_id_mismatch"},
-		{"not json", []string{"Bearer new-token"}, []byte(`{"eventName":`), "invalid_json"},
+		{"prefix of token", []string{"Bearer faceio-new-"}, body, "token_mismatch"},
+		{"other app", []string{"Bearer faceio-new-token"}, other, "app_id_mismatch"},
+		{"not json", []string{"Bearer faceio-new-token"}, []byte(`{"eventName":`), "invalid_json"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

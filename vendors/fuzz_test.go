@@ -2,9 +2,14 @@ package vendors
 
 import (
 	"bytes"
+	"context"
+	cryptotls "crypto/tls"
 	"math"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/go-json-experiment/json"
@@ -30,7 +35,11 @@ func fuzzNormalize(f *testing.F, vendor string, v Vendor) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		ev, err := v.Normalize(jsonDelivery(body))
 		if err != nil {
-			AsRejection(err) // every error is a rejection or becomes a 500
+			// Every error is a rejection or becomes a 500, and none quotes
+			// the payload (a decoder's error would, with a JSON pointer).
+			if msg := AsRejection(err).Error(); strings.ContainsAny(msg, `"'`) || strings.Contains(msg, "within") {
+				t.Fatalf("the refusal quotes the payload: %s", msg)
+			}
 			return
 		}
 		out, err := ev.Encode()
@@ -44,11 +53,11 @@ func fuzzNormalize(f *testing.F, vendor string, v Vendor) {
 }
 
 func FuzzFACEIONormalize(f *testing.F) {
-	fuzzNormalize(f, "faceio", provisioned(f, &FACEIO{Secrets: []string{"t"}}))
+	fuzzNormalize(f, "faceio", provisioned(f, &FACEIO{Secrets: []string{"faceio-webhook-token"}}))
 }
 
 func FuzzEntrustNormalize(f *testing.F) {
-	fuzzNormalize(f, "entrust", provisioned(f, &Entrust{Secrets: []string{"t"}}))
+	fuzzNormalize(f, "entrust", provisioned(f, &Entrust{Secrets: []string{"entrust-webhook-token"}}))
 }
 
 // FuzzEntrustEnvelope holds the one-pass walk to json.Unmarshal into the
@@ -134,6 +143,49 @@ func FuzzEventHead(f *testing.F) {
 		after, errAfter := ev.AppendEncode(prefix)
 		if (err == nil) != (errAfter == nil) || err == nil && (!bytes.Equal(after[len(prefix):], whole) || !bytes.HasPrefix(after, prefix)) {
 			t.Fatalf("after a prefix: %q (%v); alone: %q (%v)", after, errAfter, whole, err)
+		}
+	})
+}
+
+// FuzzEntrustTargetURI: whatever request target net/http accepts, the
+// target URI keeps its path and query and takes its scheme and host from
+// the listener and the request's host, never from the request line.
+func FuzzEntrustTargetURI(f *testing.F) {
+	for _, s := range []string{
+		"/hooks/entrust?x=1", "https://hooks.example.com/x", "http://evil.example", "http://h?x=1",
+		"https://u:p@evil.example:443/p/../q?a=%2F", "http:///x", "*", "h://a//b", "/a?b://c/d",
+		"HTTPS://EVIL.EXAMPLE/X", "http://[::1]:80/x",
+	} {
+		f.Add(s, false)
+	}
+	f.Fuzz(func(t *testing.T, target string, tls bool) {
+		u, err := url.ParseRequestURI(target)
+		if err != nil || strings.Contains(target, "#") || !strings.HasPrefix(target, "/") && u.Host == "" {
+			return // net/http refuses it, or it names no path (asterisk, authority or opaque form)
+		}
+		r := &http.Request{Method: http.MethodPost, RequestURI: target, Host: "listener.test", Header: http.Header{}}
+		scheme := "http"
+		if tls {
+			r.TLS, scheme = &cryptotls.ConnectionState{}, "https"
+		}
+		r = r.WithContext(context.Background())
+		for _, e := range []*Entrust{{}, {publicBase: "https://pinned.test"}} {
+			got, err := url.Parse(e.targetURI(r))
+			if err != nil {
+				t.Fatalf("target %q: %q does not parse: %v", target, e.targetURI(r), err)
+			}
+			wantScheme, wantHost := scheme, "listener.test"
+			if e.publicBase != "" {
+				wantScheme, wantHost = "https", "pinned.test"
+			}
+			wantPath := u.Path
+			if wantPath == "" {
+				wantPath = "/"
+			}
+			if got.Scheme != wantScheme || got.Host != wantHost || got.User != nil ||
+				got.Path != wantPath || got.RawQuery != u.RawQuery {
+				t.Fatalf("target %q (TLS %v): %q", target, tls, e.targetURI(r))
+			}
 		}
 	})
 }

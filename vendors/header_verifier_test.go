@@ -27,28 +27,28 @@ func headerCases(t *testing.T) []headerCase {
 	body := []byte(`{"id":"evt-1","type":"user.created","eventName":"ENROLL","data":{}}`)
 	edit := func(d *Delivery, f func(http.Header)) *Delivery { f(d.Request.Header); return d }
 
-	faceio := provisioned(t, &FACEIO{Secrets: []string{"faceio-token"}})
+	faceio := provisioned(t, &FACEIO{Secrets: []string{"faceio-webhook-token"}})
 	faceioGood := func() *Delivery {
 		d := jsonDelivery(body)
-		d.Request.Header.Set("WWW-Authenticate", "Bearer faceio-token")
+		d.Request.Header.Set("WWW-Authenticate", "Bearer faceio-webhook-token")
 		return d
 	}
 
-	incode := testIncodeOAuth(t, time.Hour, "incode-secret")
-	incode.Headers = StaticHeaders{"X-Incode-Key": {"k"}}
+	incode := testIncodeOAuth(t, time.Hour, "incode-client-secret")
+	incode.Headers = StaticHeaders{"X-Incode-Key": {"incode-static-key-01"}}
 	incode = provisioned(t, incode)
-	token := accessToken(t, tokenRequest(t, incode, url.Values{"grant_type": {"client_credentials"}}, "incode-client", "incode-secret"))
+	token := accessToken(t, tokenRequest(t, incode, url.Values{"grant_type": {"client_credentials"}}, "incode-client", "incode-client-secret"))
 	incodeGood := func() *Delivery {
 		d := jsonDelivery(body)
-		d.Request.Header.Set("X-Incode-Key", "k")
+		d.Request.Header.Set("X-Incode-Key", "incode-static-key-01")
 		d.Request.Header.Set("Authorization", "Bearer "+token)
 		return d
 	}
 
-	argos := provisioned(t, &ARGOS{Headers: StaticHeaders{"X-Argos-Token": {"a"}}, PathTokens: []string{"tok-A1"}})
+	argos := provisioned(t, &ARGOS{Headers: StaticHeaders{"X-Argos-Token": {"argos-header-token-01"}}, PathTokens: []string{"tok-A1-0123456789"}})
 	argosGood := func() *Delivery {
-		d := argosRequest(body, "/hooks/argos/tok-A1", "")
-		d.Request.Header.Set("X-Argos-Token", "a")
+		d := argosRequest(body, "/hooks/argos/tok-A1-0123456789", "")
+		d.Request.Header.Set("X-Argos-Token", "argos-header-token-01")
 		return d
 	}
 
@@ -56,15 +56,15 @@ func headerCases(t *testing.T) []headerCase {
 	form := []byte("--B\r\nContent-Disposition: form-data; name=result\r\n\r\n{}\r\n--B--")
 	authenteqGood := func() *Delivery { return formDelivery("multipart/form-data; boundary=B", form) }
 
-	entrust := provisioned(t, &Entrust{Secrets: []string{"entrust-token"}})
+	entrust := provisioned(t, &Entrust{Secrets: []string{"entrust-webhook-token"}})
 	entrustURL := "https://hooks.example.com/hooks/entrust"
-	entrustAt := func(at time.Time) *Delivery { return signedEntrust(t, entrustURL, body, "entrust-token", at) }
+	entrustAt := func(at time.Time) *Delivery { return signedEntrust(t, entrustURL, body, "entrust-webhook-token", at) }
 
-	hm := provisioned(t, &HMAC{Header: "X-Sig", Prefix: "sha256=", Secrets: []string{"hmac-secret"}})
+	hm := provisioned(t, &HMAC{Header: "X-Sig", Prefix: "sha256=", Secrets: []string{"hmac-shared-secret-01"}})
 	scheme, _ := verify.NewBodyHMAC("sha256", "hex", "sha256=")
 	hmacGood := func() *Delivery {
 		d := jsonDelivery(body)
-		d.Request.Header.Set("X-Sig", scheme.Sign([]byte("hmac-secret"), body))
+		d.Request.Header.Set("X-Sig", scheme.Sign([]byte("hmac-shared-secret-01"), body))
 		return d
 	}
 
@@ -77,7 +77,7 @@ func headerCases(t *testing.T) []headerCase {
 		{"faceio", faceio, faceioGood(), ""},
 		{"faceio no token", faceio, jsonDelivery(body), "missing_token"},
 		{"faceio wrong token", faceio, edit(faceioGood(), func(h http.Header) { h.Set("WWW-Authenticate", "Bearer nope") }), "token_mismatch"},
-		{"faceio two tokens", faceio, edit(faceioGood(), func(h http.Header) { h.Add("WWW-Authenticate", "Bearer faceio-token") }), "duplicate_header"},
+		{"faceio two tokens", faceio, edit(faceioGood(), func(h http.Header) { h.Add("WWW-Authenticate", "Bearer faceio-webhook-token") }), "duplicate_header"},
 
 		{"incode", incode, incodeGood(), ""},
 		{"incode no static header", incode, edit(incodeGood(), func(h http.Header) { h.Del("X-Incode-Key") }), "missing_header"},
@@ -86,7 +86,7 @@ func headerCases(t *testing.T) []headerCase {
 		{"incode forged bearer", incode, edit(incodeGood(), func(h http.Header) { h.Set("Authorization", "Bearer "+token+"x") }), "invalid_token"},
 
 		{"argos", argos, argosGood(), ""},
-		{"argos wrong path token", argos, argosRequest(body, "/hooks/argos/tok-B2", ""), "path_token_mismatch"},
+		{"argos wrong path token", argos, argosRequest(body, "/hooks/argos/tok-B2-0123456789", ""), "path_token_mismatch"},
 		{"argos no header", argos, edit(argosGood(), func(h http.Header) { h.Del("X-Argos-Token") }), "missing_header"},
 
 		{"authenteq", authenteq, authenteqGood(), ""},
@@ -190,7 +190,7 @@ func FuzzAuthenteqIsHexDigest(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		var dst [32]byte
-		decoded := authenteqHexDigest(s, dst[:])
+		decoded := verify.DecodeHexDigest(s, &dst)
 		if got := authenteqIsHexDigest(s); got != decoded {
 			t.Fatalf("%q: the check says %v, decoding says %v", s, got, decoded)
 		}

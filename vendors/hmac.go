@@ -3,14 +3,11 @@ package vendors
 import (
 	"errors"
 	"fmt"
-	"net/http"
 	"regexp"
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 	"github.com/go-json-experiment/json/jsontext"
-
-	"github.com/biohook/caddy-biohook/verify"
 )
 
 func init() {
@@ -42,11 +39,16 @@ type HMAC struct {
 	// verifies. Placeholders are resolved when the config loads.
 	Secrets []string `json:"secrets,omitempty"`
 
+	// Accept secrets shorter than 16 bytes. Secrets shorter than that stop
+	// the config from loading: one can be searched offline from a single
+	// signed delivery. Set this only for a vendor that issues shorter
+	// secrets and offers no longer one; a blank secret is never accepted.
+	AllowShortSecret bool `json:"allow_short_secret,omitempty"`
+
 	// Where the event's id, time, subject, name and outcome are in the payload.
 	Mapping *Mapping `json:"mapping,omitempty"`
 
-	scheme  *verify.BodyHMAC
-	secrets verify.Secrets
+	sig bodySignature
 }
 
 // CaddyModule returns the Caddy module information.
@@ -74,12 +76,9 @@ func (h *HMAC) Provision(caddy.Context) error {
 	if h.Header == "" {
 		return errors.New("hmac: no header configured: name the one that carries the signature, e.g. `header X-Signature`")
 	}
-	scheme, err := verify.NewBodyHMAC(h.Algorithm, h.Encoding, h.Prefix)
-	if err != nil {
-		return fmt.Errorf("hmac: %w", err)
-	}
-	h.scheme = scheme
-	if h.secrets, err = ResolveSecrets(h.VendorName+" secret", h.Secrets); err != nil {
+	var err error
+	short := ShortSecrets{Allowed: h.AllowShortSecret, Option: "allow_short_secret"}
+	if h.sig, err = newBodySignature(h.VendorName, h.Header, h.Algorithm, h.Encoding, h.Prefix, h.Secrets, short); err != nil {
 		return err
 	}
 	if h.Mapping != nil {
@@ -96,45 +95,12 @@ func (h *HMAC) Validate() error {
 	return nil
 }
 
-var errDuplicateHMACHeader = errors.New("the signature header appears more than once")
+// VerifyHeaders checks, before the body is read, that the signature header
+// is there once, with the configured prefix and encoding.
+func (h *HMAC) VerifyHeaders(d *Delivery) error { return h.sig.VerifyHeaders(d) }
 
-// hmacMAC is what VerifyHeaders leaves in Scratch: the MAC decoded from
-// the header.
-type hmacMAC []byte
-
-// VerifyHeaders checks that the signature header is there once, with the
-// configured prefix and encoding.
-func (h *HMAC) VerifyHeaders(d *Delivery) error {
-	values := d.Request.Header.Values(h.Header)
-	switch {
-	case len(values) == 0:
-		return Unauthorized("missing_signature", verify.ErrSignatureMissing)
-	case len(values) > 1:
-		return Unauthorized("duplicate_header", errDuplicateHMACHeader)
-	}
-	mac, err := h.scheme.Decode(values[0])
-	if err != nil {
-		return Unauthorized("malformed_signature", err)
-	}
-	d.Scratch = hmacMAC(mac)
-	return nil
-}
-
-// Verify checks the header, unless VerifyHeaders did, then its HMAC over
-// the raw body.
-func (h *HMAC) Verify(d *Delivery) error {
-	mac, ok := d.Scratch.(hmacMAC)
-	if !ok {
-		if err := h.VerifyHeaders(d); err != nil {
-			return err
-		}
-		mac = d.Scratch.(hmacMAC)
-	}
-	if err := h.scheme.Match(mac, d.Body, h.secrets); err != nil {
-		return Unauthorized("signature_mismatch", err)
-	}
-	return nil
-}
+// Verify checks the header's HMAC over the raw body.
+func (h *HMAC) Verify(d *Delivery) error { return h.sig.Verify(d) }
 
 // Normalize keeps the payload, valid JSON, and applies the mapping.
 func (h *HMAC) Normalize(d *Delivery) (*Event, error) {
@@ -149,6 +115,11 @@ func genericEvent(vendor string, body []byte, id string, m *Mapping) (*Event, er
 	if !jsontext.Value(body).IsValid() {
 		return nil, BadPayload("invalid_json", errNotJSON)
 	}
+	if m != nil {
+		if err := checkCase(body, m.cases); err != nil {
+			return nil, BadPayload("ambiguous_member", err)
+		}
+	}
 	ev := NewEvent(vendor, "", body)
 	ev.ID = id
 	m.Apply(ev, body)
@@ -156,7 +127,7 @@ func genericEvent(vendor string, body []byte, id string, m *Mapping) (*Event, er
 }
 
 // CredentialHeaders names the signature header.
-func (h *HMAC) CredentialHeaders() []string { return []string{http.CanonicalHeaderKey(h.Header)} }
+func (h *HMAC) CredentialHeaders() []string { return h.sig.CredentialHeaders() }
 
 // UnmarshalCaddyfile sets up the vendor from Caddyfile tokens. Syntax:
 //
@@ -167,6 +138,7 @@ func (h *HMAC) CredentialHeaders() []string { return []string{http.CanonicalHead
 //		encoding   hex|base64|base64url   # default hex
 //		prefix     <text>                 # e.g. sha256=
 //		secret     <secret>               # repeatable, for rotation
+//		allow_short_secret                # only for a vendor that issues secrets under 16 bytes
 //		id_field   <path>                 # shorthand for mapping { id <path> }
 //		time_field <path>                 # shorthand for mapping { time <path> }
 //		mapping { ... }
@@ -188,6 +160,11 @@ func (h *HMAC) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			h.Prefix, err = ParseOneArg(d)
 		case "secret":
 			err = ParseRepeated(d, &h.Secrets)
+		case "allow_short_secret":
+			if d.NextArg() {
+				return d.ArgErr()
+			}
+			h.AllowShortSecret = true
 		case "id_field":
 			h.mapping().ID, err = ParseOneArg(d)
 		case "time_field":

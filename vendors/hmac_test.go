@@ -19,7 +19,7 @@ func veriffMapping() *Mapping {
 
 func init() {
 	goldenVendors["hmac"] = func(t testing.TB) Vendor {
-		return provisioned(t, &HMAC{VendorName: "veriff", Header: "X-HMAC-Signature", Secrets: []string{"k"}, Mapping: veriffMapping()})
+		return provisioned(t, &HMAC{VendorName: "veriff", Header: "X-HMAC-Signature", Secrets: []string{"hmac-shared-secret-01"}, Mapping: veriffMapping()})
 	}
 }
 
@@ -30,18 +30,18 @@ func TestHMACSignVerify(t *testing.T) {
 	for _, alg := range []string{"sha256", "sha512", "sha1"} {
 		for _, enc := range []string{"hex", "base64", "base64url"} {
 			for _, prefix := range []string{"", "sha256="} {
-				h := provisioned(t, &HMAC{Header: "X-Sig", Algorithm: alg, Encoding: enc, Prefix: prefix, Secrets: []string{"old", "new"}})
+				h := provisioned(t, &HMAC{Header: "X-Sig", Algorithm: alg, Encoding: enc, Prefix: prefix, Secrets: []string{"hmac-old-secret-0123", "hmac-new-secret-0123"}})
 				scheme, err := verify.NewBodyHMAC(alg, enc, prefix)
 				if err != nil {
 					t.Fatal(err)
 				}
-				for _, key := range []string{"old", "new"} {
+				for _, key := range []string{"hmac-old-secret-0123", "hmac-new-secret-0123"} {
 					d := jsonDelivery(body)
 					d.Request.Header.Set("X-Sig", scheme.Sign([]byte(key), body))
 					assertCode(t, h.Verify(d), "")
 				}
 				d := jsonDelivery(body)
-				d.Request.Header.Set("X-Sig", scheme.Sign([]byte("other"), body))
+				d.Request.Header.Set("X-Sig", scheme.Sign([]byte("hmac-other-secret-01"), body))
 				assertCode(t, h.Verify(d), "signature_mismatch")
 			}
 		}
@@ -49,10 +49,10 @@ func TestHMACSignVerify(t *testing.T) {
 }
 
 func TestHMACRejects(t *testing.T) {
-	h := provisioned(t, &HMAC{Header: "X-HMAC-Signature", Prefix: "sha256=", Secrets: []string{"secret"}})
+	h := provisioned(t, &HMAC{Header: "X-HMAC-Signature", Prefix: "sha256=", Secrets: []string{"hmac-shared-secret-01"}})
 	scheme, _ := verify.NewBodyHMAC("sha256", "hex", "sha256=")
 	body := []byte(`{"a":1}`)
-	good := scheme.Sign([]byte("secret"), body)
+	good := scheme.Sign([]byte("hmac-shared-secret-01"), body)
 	cases := []struct {
 		name   string
 		header []string
@@ -83,19 +83,19 @@ func TestHMACRejects(t *testing.T) {
 func TestHMACProvisionRefuses(t *testing.T) {
 	for name, h := range map[string]*HMAC{
 		"no secret":          {Header: "X-Sig"},
-		"no header":          {Secrets: []string{"k"}},
-		"unknown algorithm":  {Header: "X-Sig", Secrets: []string{"k"}, Algorithm: "md5"},
-		"unknown encoding":   {Header: "X-Sig", Secrets: []string{"k"}, Encoding: "base32"},
-		"bad mapping path":   {Header: "X-Sig", Secrets: []string{"k"}, Mapping: &Mapping{ID: "a..b"}},
-		"bad outcome value":  {Header: "X-Sig", Secrets: []string{"k"}, Mapping: &Mapping{Outcome: "/s", Outcomes: map[string]Outcome{"ok": "fine"}}},
-		"outcomes, no field": {Header: "X-Sig", Secrets: []string{"k"}, Mapping: &Mapping{Outcomes: map[string]Outcome{"ok": "approved"}}},
-		"bad kind":           {Header: "X-Sig", Secrets: []string{"k"}, Mapping: &Mapping{Kind: "login"}},
+		"no header":          {Secrets: []string{"hmac-shared-secret-01"}},
+		"unknown algorithm":  {Header: "X-Sig", Secrets: []string{"hmac-shared-secret-01"}, Algorithm: "md5"},
+		"unknown encoding":   {Header: "X-Sig", Secrets: []string{"hmac-shared-secret-01"}, Encoding: "base32"},
+		"bad mapping path":   {Header: "X-Sig", Secrets: []string{"hmac-shared-secret-01"}, Mapping: &Mapping{ID: "a..b"}},
+		"bad outcome value":  {Header: "X-Sig", Secrets: []string{"hmac-shared-secret-01"}, Mapping: &Mapping{Outcome: "/s", Outcomes: map[string]Outcome{"ok": "fine"}}},
+		"outcomes, no field": {Header: "X-Sig", Secrets: []string{"hmac-shared-secret-01"}, Mapping: &Mapping{Outcomes: map[string]Outcome{"ok": "approved"}}},
+		"bad kind":           {Header: "X-Sig", Secrets: []string{"hmac-shared-secret-01"}, Mapping: &Mapping{Kind: "login"}},
 	} {
 		if err := h.Provision(testContext(t)); err == nil {
 			t.Errorf("%s: provisioned", name)
 		}
 	}
-	h := &HMAC{VendorName: "Bad-Name", Header: "X-Sig", Secrets: []string{"k"}}
+	h := &HMAC{VendorName: "Bad-Name", Header: "X-Sig", Secrets: []string{"hmac-shared-secret-01"}}
 	if err := h.Provision(testContext(t)); err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +107,7 @@ func TestHMACProvisionRefuses(t *testing.T) {
 // Without a mapping, an event has the derived id, kind other, outcome none
 // and the payload in raw.
 func TestHMACDefaults(t *testing.T) {
-	h := provisioned(t, &HMAC{Header: "X-Sig", Secrets: []string{"k"}})
+	h := provisioned(t, &HMAC{Header: "X-Sig", Secrets: []string{"hmac-shared-secret-01"}})
 	body := []byte(`{"verification":{"id":"v1","status":"approved"}}`)
 	ev, err := h.Normalize(jsonDelivery(body))
 	if err != nil {
@@ -124,7 +124,7 @@ func TestHMACDefaults(t *testing.T) {
 }
 
 func TestHMACCredentialHeaders(t *testing.T) {
-	h := provisioned(t, &HMAC{Header: "x-hmac-signature", Secrets: []string{"k"}})
+	h := provisioned(t, &HMAC{Header: "x-hmac-signature", Secrets: []string{"hmac-shared-secret-01"}})
 	if got := h.CredentialHeaders(); len(got) != 1 || got[0] != "X-Hmac-Signature" {
 		t.Fatalf("got %v", got)
 	}

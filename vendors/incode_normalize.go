@@ -42,12 +42,18 @@ const (
 
 var errIncodeNotObject = errors.New("the body is not a JSON object")
 
+// incodeCases are the objects the normaliser reads.
+var incodeCases = scopeOf("error", "recognitionConfidence")
+
 // Normalize maps any of the three families to the common event. A payload
 // of none of them passes through as kind other.
 func (in *Incode) Normalize(d *Delivery) (*Event, error) {
 	var p incodePayload
 	if err := json.Unmarshal(d.Body, &p); err != nil {
 		return nil, BadPayload("invalid_json", err)
+	}
+	if err := checkCase(d.Body, incodeCases); err != nil {
+		return nil, BadPayload("ambiguous_member", err)
 	}
 	var ev *Event
 	switch {

@@ -36,7 +36,10 @@ type IncodeOAuth struct {
 	// must match it too, e.g. `handle /hooks/incode*`).
 	TokenPath string `json:"token_path,omitempty"`
 
-	// How long an issued token is valid. Default: 1h.
+	// How long an issued token is valid. Default: 1h. A bearer token whose
+	// expiry lies further than this (plus 5s of leeway) after its issue
+	// time, or after now, is refused: shortening token_ttl also cuts short
+	// the tokens issued before, and Incode must fetch a new one.
 	TokenTTL caddy.Duration `json:"token_ttl,omitempty"`
 
 	clientID string
@@ -64,7 +67,7 @@ func (o *IncodeOAuth) provision() error {
 	if o.TokenPath == "" || !strings.HasPrefix(o.TokenPath, "/") {
 		return errors.New("incode oauth token_path must be set to an absolute path, e.g. /hooks/incode/token")
 	}
-	id, err := ResolveSecret("incode oauth client_id", o.ClientID)
+	id, err := ResolveValue("incode oauth client_id", o.ClientID)
 	if err != nil {
 		return err
 	}
@@ -110,6 +113,7 @@ var (
 	errNotBearer     = errors.New("Authorization is not a Bearer token")
 	errTokenRejected = errors.New("the token was not issued by this route, or was altered")
 	errTokenExpired  = errors.New("the token has expired")
+	errTokenLifetime = errors.New("the token's lifetime exceeds token_ttl, or it has no issue time")
 )
 
 // checkBearer proves a delivery's bearer token: issued by this route, for
@@ -127,10 +131,14 @@ func (o *IncodeOAuth) checkBearer(h http.Header) error {
 		return Unauthorized("invalid_token", errNotBearer)
 	}
 	keys := jwt.VerificationKeySet{Keys: o.keys}
-	_, err := o.parser.ParseWithClaims(strings.TrimSpace(v[7:]), &jwt.RegisteredClaims{},
+	claims := new(jwt.RegisteredClaims)
+	_, err := o.parser.ParseWithClaims(strings.TrimSpace(v[7:]), claims,
 		func(*jwt.Token) (any, error) { return keys, nil })
 	switch {
 	case err == nil:
+		if !o.lifetimeAllowed(claims, time.Now()) {
+			return Unauthorized("invalid_token", errTokenLifetime)
+		}
 		return nil
 	case errors.Is(err, jwt.ErrTokenExpired) && !errors.Is(err, jwt.ErrTokenInvalidAudience):
 		// Only a token that is otherwise this route's is called expired.
@@ -138,6 +146,20 @@ func (o *IncodeOAuth) checkBearer(h http.Header) error {
 	default:
 		return Unauthorized("invalid_token", errTokenRejected)
 	}
+}
+
+// lifetimeAllowed reports whether a token lives no longer than token_ttl
+// (and the leeway) from its issue time and from now: a token issued while
+// token_ttl was longer, or signed elsewhere with a far exp, does not
+// outlive what this route now allows. A token without iat is not one this
+// route issued.
+func (o *IncodeOAuth) lifetimeAllowed(c *jwt.RegisteredClaims, now time.Time) bool {
+	if c.IssuedAt == nil || c.ExpiresAt == nil {
+		return false
+	}
+	limit := time.Duration(o.TokenTTL) + tokenLeeway
+	exp := c.ExpiresAt.Time
+	return !exp.After(c.IssuedAt.Add(limit)) && !exp.After(now.Add(limit))
 }
 
 // serveToken answers a request to the token endpoint. handled is false for

@@ -11,11 +11,12 @@ import (
 	"time"
 
 	"github.com/caddyserver/caddy/v2"
+	"github.com/golang-jwt/jwt/v5"
 )
 
 func init() {
 	goldenVendors["incode"] = func(t testing.TB) Vendor {
-		return provisioned(t, &Incode{Headers: StaticHeaders{"X-Incode-Key": {"k"}}})
+		return provisioned(t, &Incode{Headers: StaticHeaders{"X-Incode-Key": {"incode-header-key-0123"}}})
 	}
 }
 
@@ -53,14 +54,14 @@ func accessToken(t *testing.T, w *httptest.ResponseRecorder) string {
 }
 
 func TestIncodeTokenEndpoint(t *testing.T) {
-	in := testIncodeOAuth(t, time.Hour, "old-secret", "new-secret")
+	in := testIncodeOAuth(t, time.Hour, "incode-old-secret-01", "incode-new-secret-01")
 	grant := url.Values{"grant_type": {"client_credentials"}}
-	w := tokenRequest(t, in, grant, "incode-client", "new-secret")
+	w := tokenRequest(t, in, grant, "incode-client", "incode-new-secret-01")
 	if w.Code != 200 || w.Header().Get("Cache-Control") != "no-store" ||
 		!strings.Contains(w.Body.String(), `"token_type":"Bearer","expires_in":3600`) {
 		t.Fatalf("answer %d %v %s", w.Code, w.Header(), w.Body)
 	}
-	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {"incode-client"}, "client_secret": {"old-secret"}}
+	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {"incode-client"}, "client_secret": {"incode-old-secret-01"}}
 	if w := tokenRequest(t, in, form, "", ""); w.Code != 200 {
 		t.Fatalf("form credentials: %d %s", w.Code, w.Body)
 	}
@@ -71,13 +72,13 @@ func TestIncodeTokenEndpoint(t *testing.T) {
 		status     int
 		code       string
 	}{
-		{"wrong secret", grant, "incode-client", "guess", 401, "invalid_client"},
-		{"wrong client", grant, "someone", "new-secret", 401, "invalid_client"},
+		{"wrong secret", grant, "incode-client", "guess-the-secret-0123", 401, "invalid_client"},
+		{"wrong client", grant, "someone", "incode-new-secret-01", 401, "invalid_client"},
 		{"no credentials", grant, "", "", 401, "invalid_client"},
-		{"other grant", url.Values{"grant_type": {"password"}}, "incode-client", "new-secret", 400, "unsupported_grant_type"},
-		{"no grant", url.Values{}, "incode-client", "new-secret", 400, "invalid_request"},
-		{"two grants", url.Values{"grant_type": {"client_credentials", "client_credentials"}}, "incode-client", "new-secret", 400, "invalid_request"},
-		{"basic and form secret", url.Values{"grant_type": {"client_credentials"}, "client_secret": {"new-secret"}}, "incode-client", "new-secret", 400, "invalid_request"},
+		{"other grant", url.Values{"grant_type": {"password"}}, "incode-client", "incode-new-secret-01", 400, "unsupported_grant_type"},
+		{"no grant", url.Values{}, "incode-client", "incode-new-secret-01", 400, "invalid_request"},
+		{"two grants", url.Values{"grant_type": {"client_credentials", "client_credentials"}}, "incode-client", "incode-new-secret-01", 400, "invalid_request"},
+		{"basic and form secret", url.Values{"grant_type": {"client_credentials"}, "client_secret": {"incode-new-secret-01"}}, "incode-client", "incode-new-secret-01", 400, "invalid_request"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -99,7 +100,7 @@ func TestIncodeTokenEndpoint(t *testing.T) {
 // form-encoded first. A secret with '+', '%' or ':' works both ways, and
 // the wrong one does in neither.
 func TestIncodeBasicEncodings(t *testing.T) {
-	const secret = "p+q%2F:r s"
+	const secret = "p+q%2F:r s-0123456789"
 	in := testIncodeOAuth(t, time.Hour, secret)
 	grant := url.Values{"grant_type": {"client_credentials"}}
 	for _, c := range []struct {
@@ -108,8 +109,8 @@ func TestIncodeBasicEncodings(t *testing.T) {
 	}{
 		{"raw", "incode-client", secret, 200},
 		{"form-encoded", url.QueryEscape("incode-client"), url.QueryEscape(secret), 200},
-		{"raw, wrong", "incode-client", "p q%2F:r s", 401},
-		{"encoded, wrong", "incode-client", url.QueryEscape("p+q/:r s"), 401},
+		{"raw, wrong", "incode-client", "p q%2F:r s-0123456789", 401},
+		{"encoded, wrong", "incode-client", url.QueryEscape("p+q/:r s-0123456789"), 401},
 		{"bad escape", "incode-client", "%zz", 401},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -130,7 +131,7 @@ func TestIncodeBasicEncodings(t *testing.T) {
 // The token endpoint answers only POSTs to its own path; any other path is
 // left to the delivery handler.
 func TestIncodeEndpointRouting(t *testing.T) {
-	in := testIncodeOAuth(t, time.Hour, "s")
+	in := testIncodeOAuth(t, time.Hour, "incode-client-secret")
 	w := httptest.NewRecorder()
 	handled, _ := in.ServeEndpoint(w, httptest.NewRequest(http.MethodGet, "https://h/hooks/incode/token", nil))
 	if !handled || w.Code != 405 || w.Header().Get("Allow") != "POST" {
@@ -157,8 +158,8 @@ func TestIncodeEndpointRouting(t *testing.T) {
 // invalid even once it has expired: expired_token only ever names a token
 // this route issued.
 func TestIncodeOtherRouteExpired(t *testing.T) {
-	in := testIncodeOAuth(t, time.Hour, "s")
-	other := provisioned(t, &Incode{OAuth: &IncodeOAuth{ClientID: "incode-client", Secrets: []string{"s"}, TokenPath: "/other/token"}})
+	in := testIncodeOAuth(t, time.Hour, "incode-client-secret")
+	other := provisioned(t, &Incode{OAuth: &IncodeOAuth{ClientID: "incode-client", Secrets: []string{"incode-client-secret"}, TokenPath: "/other/token"}})
 	token, err := other.OAuth.issue(time.Now().Add(-2 * time.Hour))
 	if err != nil {
 		t.Fatal(err)
@@ -170,11 +171,11 @@ func TestIncodeOtherRouteExpired(t *testing.T) {
 }
 
 func TestIncodeBearer(t *testing.T) {
-	in := testIncodeOAuth(t, time.Hour, "old-secret", "new-secret")
-	token := accessToken(t, tokenRequest(t, in, url.Values{"grant_type": {"client_credentials"}}, "incode-client", "old-secret"))
-	other := testIncodeOAuth(t, time.Hour, "another-secret")
-	otherToken := accessToken(t, tokenRequest(t, other, url.Values{"grant_type": {"client_credentials"}}, "incode-client", "another-secret"))
-	otherRoute := provisioned(t, &Incode{OAuth: &IncodeOAuth{ClientID: "incode-client", Secrets: []string{"old-secret"}, TokenPath: "/elsewhere/token"}})
+	in := testIncodeOAuth(t, time.Hour, "incode-old-secret-01", "incode-new-secret-01")
+	token := accessToken(t, tokenRequest(t, in, url.Values{"grant_type": {"client_credentials"}}, "incode-client", "incode-old-secret-01"))
+	other := testIncodeOAuth(t, time.Hour, "incode-another-secret-01")
+	otherToken := accessToken(t, tokenRequest(t, other, url.Values{"grant_type": {"client_credentials"}}, "incode-client", "incode-another-secret-01"))
+	otherRoute := provisioned(t, &Incode{OAuth: &IncodeOAuth{ClientID: "incode-client", Secrets: []string{"incode-old-secret-01"}, TokenPath: "/elsewhere/token"}})
 	routeToken := accessToken(t, tokenRequest2(t, otherRoute))
 	body := []byte(`{"overallStatus":"PASS"}`)
 	for _, c := range []struct {
@@ -202,7 +203,7 @@ func TestIncodeBearer(t *testing.T) {
 func tokenRequest2(t *testing.T, in *Incode) *httptest.ResponseRecorder {
 	r := httptest.NewRequest(http.MethodPost, "https://hooks.example.com/elsewhere/token", strings.NewReader("grant_type=client_credentials"))
 	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	r.SetBasicAuth("incode-client", "old-secret")
+	r.SetBasicAuth("incode-client", "incode-old-secret-01")
 	w := httptest.NewRecorder()
 	if handled, _ := in.ServeEndpoint(w, r); !handled {
 		t.Fatal("not handled")
@@ -211,8 +212,8 @@ func tokenRequest2(t *testing.T, in *Incode) *httptest.ResponseRecorder {
 }
 
 func TestIncodeTokenExpires(t *testing.T) {
-	in := testIncodeOAuth(t, time.Second, "s")
-	token := accessToken(t, tokenRequest(t, in, url.Values{"grant_type": {"client_credentials"}}, "incode-client", "s"))
+	in := testIncodeOAuth(t, time.Second, "incode-client-secret")
+	token := accessToken(t, tokenRequest(t, in, url.Values{"grant_type": {"client_credentials"}}, "incode-client", "incode-client-secret"))
 	time.Sleep(time.Second + tokenLeeway + 100*time.Millisecond)
 	d := jsonDelivery([]byte(`{}`))
 	d.Request.Header.Set("Authorization", "Bearer "+token)
@@ -220,16 +221,16 @@ func TestIncodeTokenExpires(t *testing.T) {
 }
 
 func TestIncodeHeaders(t *testing.T) {
-	in := provisioned(t, &Incode{Headers: StaticHeaders{"X-Incode-Key": {"k1", "k2"}, "x-second": {"two"}}})
+	in := provisioned(t, &Incode{Headers: StaticHeaders{"X-Incode-Key": {"incode-key-one-0123", "incode-key-two-0123"}, "x-second": {"incode-second-header"}}})
 	for _, c := range []struct {
 		name    string
 		headers map[string][]string
 		code    string
 	}{
-		{"both", map[string][]string{"X-Incode-Key": {"k2"}, "X-Second": {"two"}}, ""},
-		{"one missing", map[string][]string{"X-Incode-Key": {"k1"}}, "missing_header"},
-		{"wrong value", map[string][]string{"X-Incode-Key": {"k3"}, "X-Second": {"two"}}, "header_mismatch"},
-		{"twice", map[string][]string{"X-Incode-Key": {"k1", "k1"}, "X-Second": {"two"}}, "duplicate_header"},
+		{"both", map[string][]string{"X-Incode-Key": {"incode-key-two-0123"}, "X-Second": {"incode-second-header"}}, ""},
+		{"one missing", map[string][]string{"X-Incode-Key": {"incode-key-one-0123"}}, "missing_header"},
+		{"wrong value", map[string][]string{"X-Incode-Key": {"incode-key-three-012"}, "X-Second": {"incode-second-header"}}, "header_mismatch"},
+		{"twice", map[string][]string{"X-Incode-Key": {"incode-key-one-0123", "incode-key-one-0123"}, "X-Second": {"incode-second-header"}}, "duplicate_header"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			d := jsonDelivery([]byte(`{}`))
@@ -250,8 +251,8 @@ func TestIncodeProvisionRefuses(t *testing.T) {
 	for name, in := range map[string]*Incode{
 		"nothing":         {},
 		"oauth no secret": {OAuth: &IncodeOAuth{ClientID: "c", TokenPath: "/t"}},
-		"oauth no path":   {OAuth: &IncodeOAuth{ClientID: "c", Secrets: []string{"s"}}},
-		"oauth no client": {OAuth: &IncodeOAuth{Secrets: []string{"s"}, TokenPath: "/t"}},
+		"oauth no path":   {OAuth: &IncodeOAuth{ClientID: "c", Secrets: []string{"incode-client-secret"}}},
+		"oauth no client": {OAuth: &IncodeOAuth{Secrets: []string{"incode-client-secret"}, TokenPath: "/t"}},
 		"empty header":    {Headers: StaticHeaders{"X-A": {""}}},
 	} {
 		if err := in.Provision(testContext(t)); err == nil {
@@ -307,11 +308,11 @@ func FuzzIncodeNormalize(f *testing.F) {
 // panics, every answer is an RFC 6749 one, and only the configured client
 // gets a token, which then verifies.
 func FuzzIncodeToken(f *testing.F) {
-	f.Add("grant_type=client_credentials", "incode-client", "s+1", "Bearer x")
-	f.Add("grant_type=client_credentials&client_id=incode-client&client_secret=s%2B1", "", "", "bearer eyJhbGciOiJIUzI1NiJ9.e30.")
+	f.Add("grant_type=client_credentials", "incode-client", "s+1-incode-secret-x", "Bearer x")
+	f.Add("grant_type=client_credentials&client_id=incode-client&client_secret=s%2B1-incode-secret-x", "", "", "bearer eyJhbGciOiJIUzI1NiJ9.e30.")
 	f.Add("grant_type=password&grant_type=x;%zz", "a:b", "%", "Basic Og==")
-	f.Add("client_secret=&client_id=", "incode-client", "s 1", "Bearer eyJhbGciOiJub25lIn0.eyJleHAiOjF9.")
-	in := testIncodeOAuth(f, time.Hour, "s+1")
+	f.Add("client_secret=&client_id=", "incode-client", "s 1-incode-secret-x", "Bearer eyJhbGciOiJub25lIn0.eyJleHAiOjF9.")
+	in := testIncodeOAuth(f, time.Hour, "s+1-incode-secret-x")
 	f.Fuzz(func(t *testing.T, form, id, secret, authorization string) {
 		r := httptest.NewRequest(http.MethodPost, "https://h/hooks/incode/token", strings.NewReader(form))
 		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -331,7 +332,7 @@ func FuzzIncodeToken(f *testing.F) {
 				t.Fatalf("issued token refused: %v", err)
 			}
 		case 400, 401:
-			if !strings.HasPrefix(w.Body.String(), `{"error":"`) || strings.Contains(w.Body.String(), "s+1") {
+			if !strings.HasPrefix(w.Body.String(), `{"error":"`) || strings.Contains(w.Body.String(), "s+1-incode-secret-x") {
 				t.Fatalf("answer %d %s", w.Code, w.Body)
 			}
 		default:
@@ -354,7 +355,7 @@ func FuzzIncodeToken(f *testing.F) {
 // BenchmarkIncodeBearer measures the per-delivery cost of the OAuth mode:
 // parsing and verifying one HS256 token, and issuing one.
 func BenchmarkIncodeBearer(b *testing.B) {
-	in := testIncodeOAuth(b, time.Hour, "old-secret", "new-secret")
+	in := testIncodeOAuth(b, time.Hour, "incode-old-secret-01", "incode-new-secret-01")
 	token, err := in.OAuth.issue(time.Now())
 	if err != nil {
 		b.Fatal(err)
@@ -374,6 +375,96 @@ func BenchmarkIncodeBearer(b *testing.B) {
 			if _, err := in.OAuth.issue(time.Now()); err != nil {
 				b.Fatal(err)
 			}
+		}
+	})
+}
+
+// signedToken signs claims with in's token key, as a route sharing its
+// secret (or an older config of it) would.
+func signedToken(t testing.TB, in *Incode, claims jwt.RegisteredClaims) string {
+	t.Helper()
+	s, err := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(in.OAuth.keys[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// A token whose exp lies further than token_ttl (and the leeway) after its
+// iat, or after now, is refused, whoever signed it: it would outlive the
+// lifetime this route now gives its tokens.
+func TestIncodeTokenLifetimeBounded(t *testing.T) {
+	in := testIncodeOAuth(t, 10*time.Minute, "incode-secret-0123456789")
+	now := time.Now()
+	claims := func(iat, exp time.Time) jwt.RegisteredClaims {
+		c := jwt.RegisteredClaims{Issuer: "biohook", Subject: "incode-client", Audience: jwt.ClaimStrings{in.OAuth.audience}}
+		if !iat.IsZero() {
+			c.IssuedAt = jwt.NewNumericDate(iat)
+		}
+		if !exp.IsZero() {
+			c.ExpiresAt = jwt.NewNumericDate(exp)
+		}
+		return c
+	}
+	longer := testIncodeOAuth(t, 24*time.Hour, "incode-secret-0123456789")
+	older, err := longer.OAuth.issue(now.Add(-time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name  string
+		token string
+		code  string
+	}{
+		{"issued here", signedToken(t, in, claims(now, now.Add(10*time.Minute))), ""},
+		{"within the leeway", signedToken(t, in, claims(now.Add(-time.Minute), now.Add(9*time.Minute+3*time.Second))), ""},
+		{"issued under token_ttl 24h", older, "invalid_token"},
+		{"exp a day after iat", signedToken(t, in, claims(now, now.Add(24*time.Hour))), "invalid_token"},
+		{"exp 11m after iat, 5m ahead", signedToken(t, in, claims(now.Add(-6*time.Minute), now.Add(5*time.Minute))), "invalid_token"},
+		{"iat in the past, exp a day ahead", signedToken(t, in, claims(now.Add(-24*time.Hour), now.Add(24*time.Hour))), "invalid_token"},
+		{"no iat", signedToken(t, in, claims(time.Time{}, now.Add(5*time.Minute))), "invalid_token"},
+		{"no exp", signedToken(t, in, claims(now, time.Time{})), "invalid_token"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			d := jsonDelivery([]byte(`{}`))
+			d.Request.Header.Set("Authorization", "Bearer "+c.token)
+			assertCode(t, in.Verify(d), c.code)
+		})
+	}
+}
+
+// FuzzIncodeTokenLifetime signs tokens with any issue and expiry times (as
+// offsets from now, in seconds) with the route's own key: one is accepted
+// exactly when it is current and lives no longer than token_ttl.
+func FuzzIncodeTokenLifetime(f *testing.F) {
+	in := testIncodeOAuth(f, 10*time.Minute, "incode-secret-0123456789")
+	ttl, leeway := int64(600), int64(tokenLeeway/time.Second)
+	f.Add(int64(0), int64(600), true)
+	f.Add(int64(-60), int64(86400), true)
+	f.Add(int64(-3600), int64(60), true)
+	f.Add(int64(0), int64(60), false)
+	f.Add(int64(30), int64(600), true)
+	f.Fuzz(func(t *testing.T, iat, exp int64, hasIat bool) {
+		const far = 100 * 365 * 24 * 3600
+		if iat < -far || iat > far || exp < -far || exp > far {
+			return
+		}
+		near := func(a, b int64) bool { return a-b < 2 && b-a < 2 }
+		if near(exp-iat, ttl+leeway) || near(exp, ttl+leeway) || near(exp, -leeway) || near(iat, leeway) {
+			return // a second either way of a bound: the clock moves while the test runs
+		}
+		now := time.Now()
+		c := jwt.RegisteredClaims{Issuer: "biohook", Subject: "incode-client", Audience: jwt.ClaimStrings{in.OAuth.audience},
+			ExpiresAt: jwt.NewNumericDate(now.Add(time.Duration(exp) * time.Second))}
+		if hasIat {
+			c.IssuedAt = jwt.NewNumericDate(now.Add(time.Duration(iat) * time.Second))
+		}
+		d := jsonDelivery([]byte(`{}`))
+		d.Request.Header.Set("Authorization", "Bearer "+signedToken(t, in, c))
+		err := in.Verify(d)
+		want := hasIat && exp-iat <= ttl+leeway && exp <= ttl+leeway && exp > -leeway && iat < leeway
+		if (err == nil) != want {
+			t.Fatalf("iat %+d (present %v), exp %+d: %v", iat, hasIat, exp, err)
 		}
 	})
 }

@@ -19,7 +19,7 @@ func (e *Entrust) KeyMaterial() [][]byte { return secretKeys(e.secrets) }
 func (f *FACEIO) KeyMaterial() [][]byte { return secretKeys(f.secrets) }
 
 // KeyMaterial is the shared secrets.
-func (h *HMAC) KeyMaterial() [][]byte { return secretKeys(h.secrets) }
+func (h *HMAC) KeyMaterial() [][]byte { return secretKeys(h.sig.secrets) }
 
 // KeyMaterial is the symmetric secrets; none with public keys only.
 func (s *StandardWebhooks) KeyMaterial() [][]byte { return secretKeys(s.verifier.Secrets) }
@@ -52,6 +52,49 @@ func (a *ARGOS) RedactPath(escapedPath string) string {
 
 // RedactedSegment stands in the path for a path token.
 const RedactedSegment = "redacted"
+
+// KeyMaterial is the shared secret keys, for each vendor that signs the
+// body with one.
+func (v *Veriff) KeyMaterial() [][]byte { return secretKeys(v.sig.secrets) }
+
+// KeyMaterial is the webhook tokens.
+func (o *Onfido) KeyMaterial() [][]byte { return secretKeys(o.sig.secrets) }
+
+// KeyMaterial is the signing keys.
+func (i *IDenfy) KeyMaterial() [][]byte { return secretKeys(i.sig.secrets) }
+
+// KeyMaterial is the webhook secrets.
+func (m *MetaMap) KeyMaterial() [][]byte { return secretKeys(m.sig.secrets) }
+
+// KeyMaterial is the secret keys.
+func (s *Sumsub) KeyMaterial() [][]byte { return secretKeys(s.sig.secrets) }
+
+// KeyMaterial is the webhook secret keys.
+func (d *Didit) KeyMaterial() [][]byte { return secretKeys(d.sig.secrets) }
+
+// KeyMaterial is the endpoint secrets.
+func (s *Stripe) KeyMaterial() [][]byte { return secretKeys(s.check.secrets) }
+
+// KeyMaterial is the webhook secrets.
+func (p *Persona) KeyMaterial() [][]byte { return secretKeys(p.check.secrets) }
+
+// KeyMaterial is the secret keys.
+func (s *Shufti) KeyMaterial() [][]byte { return secretKeys(s.secrets) }
+
+// KeyMaterial is the Bearer tokens, then the Basic credentials.
+func (y *Yoti) KeyMaterial() [][]byte { return y.auth.keys() }
+
+// KeyMaterial is the Bearer tokens, then the Basic credentials.
+func (s *Socure) KeyMaterial() [][]byte { return s.auth.keys() }
+
+// KeyMaterial is the values of the headers a proxy adds, if any: Jumio
+// signs nothing, so a route with none needs a record_key.
+func (j *Jumio) KeyMaterial() [][]byte { return j.headers.keys() }
+
+// KeyMaterial is the values of the headers a proxy adds, if any.
+func (o *Ondato) KeyMaterial() [][]byte { return o.headers.keys() }
+
+func (a authCheck) keys() [][]byte { return append(secretKeys(a.bearer), secretKeys(a.basic)...) }
 
 func secretKeys(ss verify.Secrets) [][]byte {
 	keys := make([][]byte, 0, len(ss))

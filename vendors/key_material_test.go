@@ -15,17 +15,17 @@ func TestKeyMaterial(t *testing.T) {
 		}
 		return out
 	}
-	argos := provisioned(t, &ARGOS{Mode: "ecb", Secrets: []string{"api-new", "api-old"}, PathTokens: []string{"tok"},
-		Headers: StaticHeaders{"X-Token": {"hv"}}})
-	incode := provisioned(t, &Incode{Headers: StaticHeaders{"X-Incode": {"ih"}}})
+	argos := provisioned(t, &ARGOS{Mode: "ecb", Secrets: []string{"argos-api-key-new-01", "argos-api-key-old-01"},
+		PathTokens: []string{"argos-path-token-0123"}, Headers: StaticHeaders{"X-Token": {"argos-header-value-01"}}})
+	incode := provisioned(t, &Incode{Headers: StaticHeaders{"X-Incode": {"incode-header-value-01"}}})
 	cases := map[string]struct {
 		v    KeyMaterialer
 		want []string
 	}{
-		"argos":            {argos, []string{"api-new", "api-old", "tok", "hv"}},
-		"incode":           {incode, []string{"ih"}},
-		"entrust":          {provisioned(t, &Entrust{Secrets: []string{"e1", "e2"}}), []string{"e1", "e2"}},
-		"faceio":           {provisioned(t, &FACEIO{Secrets: []string{"f"}}), []string{"f"}},
+		"argos":            {argos, []string{"argos-api-key-new-01", "argos-api-key-old-01", "argos-path-token-0123", "argos-header-value-01"}},
+		"incode":           {incode, []string{"incode-header-value-01"}},
+		"entrust":          {provisioned(t, &Entrust{Secrets: []string{"entrust-secret-0001", "entrust-secret-0002"}}), []string{"entrust-secret-0001", "entrust-secret-0002"}},
+		"faceio":           {provisioned(t, &FACEIO{Secrets: []string{"faceio-secret-00001"}}), []string{"faceio-secret-00001"}},
 		"public keys only": {provisioned(t, &StandardWebhooks{PublicKeys: []string{swPublic}}), nil},
 	}
 	for name, c := range cases {
@@ -38,17 +38,17 @@ func TestKeyMaterial(t *testing.T) {
 // The ARGOS path token, the path's last segment, is replaced; a route
 // without one keeps the path.
 func TestARGOSRedactPath(t *testing.T) {
-	withToken := provisioned(t, &ARGOS{PathTokens: []string{"tok"}})
+	withToken := provisioned(t, &ARGOS{PathTokens: []string{"argos-path-token-0123"}})
 	for in, want := range map[string]string{
-		"/hooks/argos/tok":     "/hooks/argos/" + RedactedSegment,
-		"/hooks/argos/a%2Ftok": "/hooks/argos/" + RedactedSegment,
-		"/tok":                 "/" + RedactedSegment,
+		"/hooks/argos/argos-path-token-0123":     "/hooks/argos/" + RedactedSegment,
+		"/hooks/argos/a%2Fargos-path-token-0123": "/hooks/argos/" + RedactedSegment,
+		"/argos-path-token-0123":                 "/" + RedactedSegment,
 	} {
 		if got := withToken.RedactPath(in); got != want {
 			t.Errorf("%s: %s, want %s", in, got, want)
 		}
 	}
-	if got := provisioned(t, &ARGOS{Mode: "ecb", Secrets: []string{"k"}}).RedactPath("/hooks/argos"); got != "/hooks/argos" {
+	if got := provisioned(t, &ARGOS{Mode: "ecb", Secrets: []string{"k-test-secret-0001"}}).RedactPath("/hooks/argos"); got != "/hooks/argos" {
 		t.Errorf("without a path token: %s", got)
 	}
 }

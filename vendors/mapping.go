@@ -45,6 +45,8 @@ type Mapping struct {
 	Kinds map[string]Kind `json:"kinds,omitempty"`
 
 	id, time, subject, event, outcome Path
+
+	cases *caseScope // the objects the paths pass through
 }
 
 // Provision compiles the paths and checks the tables.
@@ -65,6 +67,10 @@ func (m *Mapping) Provision() error {
 			return fmt.Errorf("mapping %s %q: %w", f.name, f.src, err)
 		}
 		*f.dst = p
+		if m.cases == nil {
+			m.cases = &caseScope{}
+		}
+		m.cases.add(p)
 	}
 	return m.validateTables()
 }

@@ -99,7 +99,7 @@ func (s *StandardWebhooks) provisionKeys() error {
 	pks := make([]ed25519.PublicKey, 0, len(s.PublicKeys))
 	for i, c := range s.PublicKeys {
 		what := fmt.Sprintf("standard_webhooks public_key #%d", i+1)
-		v, err := ResolveSecret(what, c)
+		v, err := ResolveValue(what, c)
 		if err != nil {
 			return err
 		}

@@ -73,13 +73,11 @@ func (s StaticHeaders) names() []string {
 // accepted values, compared in constant time.
 func (c headerChecks) check(h http.Header) error {
 	for _, want := range c {
-		got := h.Values(want.name)
-		switch {
-		case len(got) == 0:
-			return Unauthorized("missing_header", fmt.Errorf("no %s header", want.name))
-		case len(got) > 1:
-			return Unauthorized("duplicate_header", fmt.Errorf("%s appears more than once", want.name))
-		case !want.values.MatchToken([]byte(got[0])):
+		got, rej := singleHeader(h, want.name)
+		if rej != nil {
+			return rej
+		}
+		if !want.values.MatchToken([]byte(got)) {
 			return Unauthorized("header_mismatch", fmt.Errorf("%s matches no configured value", want.name))
 		}
 	}

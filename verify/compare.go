@@ -1,5 +1,6 @@
 // Package verify holds the primitives that prove a webhook delivery is genuine:
-// constant-time comparisons, RFC 9530 digests, HMACs and RFC 9421 message
+// constant-time comparisons, RFC 9530 digests, HMACs, timestamped HMAC
+// headers (t=...,v1=...), secret-suffix digests and RFC 9421 message
 // signatures. It knows nothing of Caddy or of any vendor.
 package verify
 
@@ -42,11 +43,31 @@ func (s *Secret) sumHMACSHA256(dst, msg []byte) []byte {
 	return dst
 }
 
-// keyedMAC is a keyed hash with room for its sum, so that summing allocates
-// nothing.
+// sumTimedHMAC appends HMAC-SHA256(key, ts || "." || body) to dst, as
+// sumHMACSHA256 does, without joining ts and body into one buffer.
+func (s *Secret) sumTimedHMAC(dst []byte, ts string, body []byte) []byte {
+	if s.macs == nil {
+		m := hmac.New(sha256.New, s.key)
+		m.Write(append([]byte(ts), '.'))
+		m.Write(body)
+		return append(dst, m.Sum(nil)...)
+	}
+	m := s.macs.Get().(*keyedMAC)
+	m.h.Reset()
+	m.pre = append(append(m.pre[:0], ts...), '.')
+	m.h.Write(m.pre)
+	m.h.Write(body)
+	dst = append(dst, m.h.Sum(m.sum[:0])...)
+	s.macs.Put(m)
+	return dst
+}
+
+// keyedMAC is a keyed hash with room for its sum and for a short prefix
+// of the message, so that summing allocates nothing.
 type keyedMAC struct {
 	h   hash.Hash
 	sum [sha256.Size]byte
+	pre []byte
 }
 
 // Key returns the secret's bytes, for use as an HMAC or cipher key.

@@ -17,6 +17,7 @@ var (
 	ErrSignatureMismatch  = errors.New("signature does not match")
 	ErrSignatureStale     = errors.New("signature is outside the allowed time window")
 	ErrSignatureFuture    = errors.New("signature was created in the future")
+	ErrCreatedMissing     = errors.New("Signature-Input has no created parameter")
 	ErrComponentMissing   = errors.New("a covered component is absent from the request")
 	ErrComponentUnknown   = errors.New("a covered component is not supported")
 )

@@ -358,6 +358,9 @@ type HMACProfile struct {
 	Required []string
 	Alg      string
 	MaxSkew  time.Duration
+	// RequireCreated refuses a signature without a created parameter:
+	// one without created (or expires) has no time limit.
+	RequireCreated bool
 }
 
 // Verify checks m's signature under the profile against any of the
@@ -386,6 +389,9 @@ func (p HMACProfile) ParseHeaders(header http.Header, now time.Time) (*Signature
 	}
 	if in.Alg != "" && in.Alg != p.Alg {
 		return nil, ErrSignatureAlgorithm
+	}
+	if p.RequireCreated && in.Created.IsZero() {
+		return nil, ErrCreatedMissing
 	}
 	if err := in.CheckTime(now, p.MaxSkew); err != nil {
 		return nil, err

@@ -27,7 +27,7 @@ import (
 	"github.com/biohook/caddy-biohook/deliver"
 )
 
-const secret = "bench-secret"
+const secret = "bench-secret-0123456"
 
 func BenchmarkProxy(b *testing.B) {
 	up := startUpstream(b)

@@ -28,7 +28,7 @@ type options struct {
 func main() {
 	var o options
 	flag.StringVar(&o.vendor, "vendor", "entrust", "entrust | plain | authenteq")
-	flag.StringVar(&o.secret, "secret", "bench-secret", "the route's secret")
+	flag.StringVar(&o.secret, "secret", "bench-secret-0123456", "the route's secret")
 	flag.StringVar(&o.clientID, "client-id", "bench-client", "Authenteq client id")
 	flag.StringVar(&o.url, "url", "http://127.0.0.1:19080/hooks/entrust", "where to send")
 	flag.IntVar(&o.concurrency, "c", 16, "concurrent senders")

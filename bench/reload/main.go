@@ -47,7 +47,7 @@ func main() {
 	config := func(i int) string {
 		route := "reverse_proxy " + ln.Addr().String()
 		if *mode == "biohook" {
-			route = fmt.Sprintf("biohook faceio {\n secret tok%d\n secret tok\n }\n reverse_proxy %s", i%2, ln.Addr().String())
+			route = fmt.Sprintf("biohook faceio {\n secret reload-bench-token-%d\n secret reload-bench-token\n }\n reverse_proxy %s", i%2, ln.Addr().String())
 		} else {
 			route = fmt.Sprintf("header X-Gen %d\n%s", i, route)
 		}
@@ -80,7 +80,7 @@ func main() {
 				}
 				req, _ := http.NewRequest("POST", "http://127.0.0.1:17280/hooks/faceio", bytes.NewReader(body))
 				req.Header.Set("Content-Type", "application/json")
-				req.Header.Set("WWW-Authenticate", "Bearer tok")
+				req.Header.Set("WWW-Authenticate", "Bearer reload-bench-token")
 				sent.Add(1)
 				res, err := client.Do(req)
 				if err != nil {

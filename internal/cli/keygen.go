@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	caddycmd "github.com/caddyserver/caddy/v2/cmd"
 	"github.com/spf13/cobra"
@@ -18,6 +19,9 @@ var issuedBy = map[string]string{
 	"faceio":    "FACEIO issues the application's webhook token: copy it from the FACEIO console",
 	"entrust":   "Entrust IDaaS issues the webhook token: it is shown once, when the webhook is registered",
 	"authenteq": "Authenteq issues the client id and client secret: copy them from the Customer Dashboard",
+	"veriff":    "Veriff issues the shared secret key (and the API key): copy them from the Customer Portal's integration page",
+	"onfido":    "Onfido issues the webhook token: it is returned when the webhook is created (dashboard or API)",
+	"didit":     "Didit issues the Webhook Secret Key: copy it from the console's API & Webhooks page",
 }
 
 func keygenCommand() *cobra.Command {
@@ -38,9 +42,12 @@ what each is for:
                      static header's value, registered in Incode's dashboard
   argos              path_token: 32 random bytes, base64url, for the webhook URL
                      (the decryption key is the API key ARGOS issues)
+  metamap, sumsub,   secret: 32 random bytes, base64url (upper and lower case and a
+  idenfy             digit, as MetaMap requires), to set as the webhook's secret in
+                     the vendor's dashboard
 
-FACEIO, Entrust and Authenteq issue their own secrets: keygen says where to
-find them and exits 1. Keep the output out of shell history and logs: write it
+FACEIO, Entrust, Authenteq, Veriff, Onfido and Didit issue their own secrets:
+keygen says where to find them and exits 1. Keep the output out of shell history and logs: write it
 to a file (umask 077) and point the route at it with {file.path}.
 `,
 		Args: cobra.NoArgs,
@@ -89,10 +96,25 @@ func keygen(out, notes io.Writer, vendor string) error {
 		fmt.Fprintf(out, "path_token %s\n", base64.RawURLEncoding.EncodeToString(randomBytes(32)))
 		fmt.Fprintln(notes, "path_token: the secret segment of the webhook URL registered in ARGOS (/hooks/argos/<path_token>);\n"+
 			"the decryption key (secret) is the project's API key, which ARGOS issues.")
+	case "metamap", "sumsub", "idenfy":
+		fmt.Fprintf(out, "secret %s\n", mixedSecret())
+		fmt.Fprintf(notes, "secret: the webhook's signing secret; set it in %s's dashboard for the webhook, and on the route.\n", vendor)
 	default:
 		return fmt.Errorf("keygen knows no secrets for %s", vendor)
 	}
 	return nil
+}
+
+// mixedSecret is 32 random bytes, base64url, drawn again until it holds an
+// upper-case and a lower-case letter and a digit (MetaMap refuses others).
+func mixedSecret() string {
+	for {
+		s := base64.RawURLEncoding.EncodeToString(randomBytes(32))
+		if strings.ContainsAny(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") && strings.ContainsAny(s, "abcdefghijklmnopqrstuvwxyz") &&
+			strings.ContainsAny(s, "0123456789") {
+			return s
+		}
+	}
 }
 
 func randomBytes(n int) []byte {

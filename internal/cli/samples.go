@@ -25,6 +25,19 @@ var defaultSamples = map[string]string{
 	"argos":             "approved",
 	"authenteq":         "passport",
 	"incode":            "auth_pass",
+	"yoti":              "session_completion",
+	"socure":            "evaluation_completed_accept",
+	"jumio":             "processed",
+	"ondato":            "kyc_approved",
+	"stripe":            "identity.verification_session.verified",
+	"persona":           "inquiry.approved",
+	"shufti":            "verification.accepted",
+	"veriff":            "decision_approved",
+	"onfido":            "workflow_run.completed.approved",
+	"idenfy":            "approved",
+	"metamap":           "verification_completed",
+	"sumsub":            "applicantReviewed.green",
+	"didit":             "status.updated.approved",
 }
 
 // names lists the built-in events of vendor.

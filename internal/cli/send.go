@@ -40,7 +40,7 @@ func (f *deliveryFlags) register(cmd *cobra.Command, s samples) {
 	fl.StringVar(&f.file, "file", "", "a file holding the payload (JSON) instead of a sample; - reads standard input")
 	fl.StringVar(&f.id, "id", "", "the delivery id, for vendors that send one in a header")
 	fl.StringVar(&f.header, "header", "", "hmac: the signature header")
-	fl.StringVar(&f.algorithm, "algorithm", "", "hmac: sha256 (default), sha512 or sha1")
+	fl.StringVar(&f.algorithm, "algorithm", "", "hmac, sumsub: sha256 (default), sha512 or sha1")
 	fl.StringVar(&f.encoding, "encoding", "", "hmac: hex (default), base64 or base64url")
 	fl.StringVar(&f.prefix, "prefix", "", "hmac: text before the signature, e.g. sha256=")
 	fl.StringVar(&f.privateKey, "private-key", "", "standard_webhooks: a whsk_ ed25519 key, to add a v1a signature ({env.NAME} and {file.path} are read)")

@@ -236,6 +236,10 @@ var hints = map[string]string{
 	"digest_mismatch":        "the body is not the one the vendor sent: check the capture holds the exact bytes",
 	"stale_signature":        "the capture is older than the allowed window: judge it as of its time with --at",
 	"signature_in_future":    "the clocks disagree, or --at is earlier than the capture",
+	"missing_created":        "the route has require_created and the signature carries no created parameter",
 	"unsupported_media_type": "the Content-Type is not the vendor's",
 	"token_mismatch":         "the token is not any configured secret",
+	"algorithm_mismatch":     "the hash set for the webhook in Sumsub's Webhook manager is not the route's algorithm",
+	"api_key_mismatch":       "X-AUTH-CLIENT is another Veriff integration's API key than the route's api_key",
+	"malformed_timestamp":    "X-Timestamp must be Unix seconds, as Didit sends it",
 }
