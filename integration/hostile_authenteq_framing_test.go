@@ -259,7 +259,7 @@ func TestAuthenteqSecretBodyRefusesToStart(t *testing.T) {
 :9080 {
 	biohook authenteq {
 		client_id c
-		secret s
+		secret authenteq-secret-0001
 		digest %s
 	}
 	respond ok

@@ -272,16 +272,15 @@ func TestNewTimedHMACRefuses(t *testing.T) {
 // Verifying a delivery allocates nothing: the header is parsed into arrays
 // on the stack and the keyed hashes are reused.
 func TestTimedHMACAllocations(t *testing.T) {
-	if raceEnabled {
-		t.Skip("the race detector makes sync.Pool drop its items")
-	}
 	oldKey, newKey := []byte("wbhsec_old_secret_0001"), []byte("wbhsec_new_secret_0002")
 	v := timedVerifier(t, 5*time.Minute, oldKey, newKey)
 	h := SignTimedHMAC(timedT0, personaVectorBody, oldKey) + " " + SignTimedHMAC(timedT0, personaVectorBody, newKey)
 	if err := v.Verify(h, personaVectorBody, timedT0); err != nil {
 		t.Fatal(err)
 	}
-	if n := testing.AllocsPerRun(100, func() { _ = v.Verify(h, personaVectorBody, timedT0) }); n != 0 {
+	// Under the race detector sync.Pool drops its items at random: the
+	// verifications still run, their allocations are not counted.
+	if n := testing.AllocsPerRun(100, func() { _ = v.Verify(h, personaVectorBody, timedT0) }); n != 0 && !raceEnabled {
 		t.Fatalf("%v allocations per Verify", n)
 	}
 }

@@ -3,7 +3,7 @@
 // percentiles. Each delivery is built as its vendor would send it, with a
 // distinct event id, so that deduplication sees new events.
 //
-//	go run ./bench/load -vendor entrust -secret s -url http://127.0.0.1:19080/hooks/entrust -c 16 -d 10s
+//	go run ./bench/load -vendor entrust -secret bench-secret-0123456 -url http://127.0.0.1:19080/hooks/entrust -c 16 -d 10s
 package main
 
 import (
