@@ -34,6 +34,9 @@ var credentialFields = map[string]bool{
 	"path_tokens": true,
 	"cbc_iv":      true,
 	"headers":     true,
+	"bearer":      true, // yoti, socure
+	"basic":       true, // yoti, socure: user and password pairs
+	"api_key":     true, // veriff's X-AUTH-CLIENT
 }
 
 // derivedIdentity is the identity of an unnamed route: the vendor and a

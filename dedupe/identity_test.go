@@ -44,6 +44,17 @@ func TestDerivedIdentity(t *testing.T) {
 		incode(`{"headers":{"X-Key":["b","c"]},"oauth":{"client_id":"c","secrets":["s2"]}}`) {
 		t.Error("a rotation of header values or oauth secrets changed the identity")
 	}
+	// The Authorization credentials of Yoti and Socure and Veriff's API key
+	// rotate as secrets do.
+	yoti := func(raw string) string { s, _ := derivedIdentity("yoti", []byte(raw)); return s }
+	if yoti(`{"bearer":["token-one-0123456789"],"basic":[{"user":"u","password":"p-0123456789abcdef"}]}`) !=
+		yoti(`{"bearer":["token-two-0123456789","token-one-0123456789"]}`) {
+		t.Error("a rotation of Authorization credentials changed the identity")
+	}
+	veriff := func(raw string) string { s, _ := derivedIdentity("veriff", []byte(raw)); return s }
+	if veriff(`{"secrets":["a"],"api_key":"key-one"}`) != veriff(`{"secrets":["b"],"api_key":"key-two"}`) {
+		t.Error("a new Veriff API key changed the identity")
+	}
 	if incode(`{"headers":{"X-Key":["a"]}}`) == incode(`{"headers":{"X-Other":["a"]}}`) {
 		t.Error("header names do not count")
 	}
